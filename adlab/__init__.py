@@ -1,0 +1,30 @@
+"""adlab: automatic differentiation you can watch, in the notation of Baydin et al. (2018).
+
+>>> import adlab as ad
+>>> def f(x1, x2):
+...     return ad.log(x1) + x1 * x2 - ad.sin(x2)
+>>> t = ad.reverse(f, (2.0, 5.0))
+>>> round(t.value, 3), [round(g, 3) for g in t.grad]
+(11.652, [5.5, 1.716])
+
+The engine (this package's top level) imports only numpy. The Jupyter layers (tables, graphs,
+the step-through player, ``%adtrace``) are imported when first used.
+"""
+from .api import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .errors import (AdlabError, DerivativeError, DomainError, InputError,
+                     UnsupportedOperationError)
+from .primitives import (PRIMITIVES, absolute as abs, cos, exp, log, maximum, minimum, relu,
+                         reshape, sigmoid, sin, sqrt, stack, sum, tan, tanh)
+from .rows import Row
+from .traces import Cost, ForwardTrace, ReverseTrace, forward, reverse
+from .tracing import Traced
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "forward", "reverse", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
+    "log", "exp", "sin", "cos", "tan", "tanh", "sqrt", "abs", "maximum", "minimum", "relu",
+    "sigmoid", "sum", "reshape", "stack",
+    "ForwardTrace", "ReverseTrace", "Row", "Cost", "Traced", "PRIMITIVES",
+    "AdlabError", "DomainError", "DerivativeError", "InputError", "UnsupportedOperationError",
+]

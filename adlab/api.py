@@ -1,0 +1,168 @@
+"""Function transformations in the style of JAX and autograd, built on the two modes.
+
+``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian`` and ``hessian`` record the function
+once and run sweeps; they never build table rows, so they cost only what differentiation costs.
+They nest: ``grad(grad(f))``, ``jacobian(grad(f))``, ``jvp`` of ``grad``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import InputError
+from .primitives import reshape, stack
+from .recording import record, zero_like
+from .sweeps import adjoint_sweep, tangent_sweep
+from .traces import ForwardTrace, _as_args, _leaves_like, describe_output
+from .tracing import raw
+from .tree import flatten
+
+
+def _argnums(argnums, n_args, name):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -n_args <= a < n_args:
+            raise InputError(f"{name}: argnums={argnums!r} does not name an argument; the function "
+                             f"was called with {n_args} positional argument(s).")
+    return single, tuple(a % n_args for a in nums)
+
+
+def _input_gradients(rec, adjoints, single):
+    leaves = [a if a is not None else zero_like(v)
+              for a, (_, _, _, v) in zip(adjoints[:rec.n_inputs], rec.nodes)]
+    grads = rec.rebuild_inputs(leaves)
+    return grads[0] if single else grads
+
+
+def value_and_grad(f, argnums=0):
+    """``f``'s value and its gradient with respect to argument(s) ``argnums`` (reverse mode).
+
+    ``f`` must return a single number. The gradient has the shape of the argument; a tuple of
+    ``argnums`` gives a tuple of gradients.
+    """
+    def value_and_gradient(*args):
+        single, nums = _argnums(argnums, len(args), "grad")
+        rec = record(f, args, nums)
+        if len(rec.output_values) != 1 or np.ndim(raw(rec.output_values[0])) != 0:
+            raise InputError(f"grad needs {rec.function_name} to return one number (a scalar), but "
+                             f"it returned {describe_output(rec)}. For several outputs use "
+                             f"ad.jacobian, or ad.vjp with a cotangent.")
+        parent = rec.output_parents[0]
+        seeds = [(parent, 1.0)] if parent is not None else []
+        adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, seeds)
+        return rec.output_values[0], _input_gradients(rec, adjoints, single)
+    value_and_gradient.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
+    return value_and_gradient
+
+
+def grad(f, argnums=0):
+    """The gradient of a scalar function: ``grad(f)(x)`` is ``∂f/∂x`` (JAX/autograd conventions).
+
+    >>> import adlab as ad
+    >>> df = ad.grad(lambda x1, x2: ad.log(x1) + x1 * x2 - ad.sin(x2), argnums=(0, 1))
+    >>> [round(g, 3) for g in df(2.0, 5.0)]
+    [5.5, 1.716]
+    """
+    vg = value_and_grad(f, argnums)
+
+    def gradient(*args):
+        return vg(*args)[1]
+    gradient.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
+    return gradient
+
+
+def jvp(f, primals, tangents):
+    """``(f(primals), J·tangents)``: the value and directional derivative (forward mode)."""
+    trace = ForwardTrace(*_forward_args(f, primals, tangents))
+    return trace.value, trace.tangent
+
+
+def _forward_args(f, primals, tangents):
+    rec = record(f, _as_args(primals))
+    inputs = [v for (_, _, _, v) in rec.nodes[:rec.n_inputs]]
+    return rec, _leaves_like(_as_args(tangents) if isinstance(primals, (tuple, list)) else tangents,
+                             inputs, "tangents")
+
+
+def vjp(f, *primals):
+    """``(f(*primals), pullback)``; ``pullback(ȳ)`` returns ``ȳᵀJ`` for every argument (a tuple)."""
+    rec = record(f, primals)
+
+    def pullback(cotangent):
+        cotangents = _leaves_like(cotangent, rec.output_values, "cotangent")
+        seeds = [(p, g) for p, g in zip(rec.output_parents, cotangents) if p is not None]
+        return _input_gradients(rec, adjoint_sweep(rec.nodes, rec.n_inputs, seeds), False)
+    return rec.value, pullback
+
+
+def jacobian(f, mode="reverse", argnums=0):
+    """The Jacobian of ``f`` with respect to argument ``argnums``, as a numpy array.
+
+    Its shape is the output's shape followed by the input's (JAX's convention): ``(m, n)`` for
+    ``f: Rⁿ → Rᵐ``, ``(n,)`` for a scalar output. A tuple or list of numbers returned by ``f`` counts
+    as a vector. ``mode="forward"`` builds it a column per input (n tangent sweeps), ``"reverse"`` a
+    row per output (m adjoint sweeps); both record ``f`` once.
+    """
+    if mode not in ("forward", "reverse"):
+        raise InputError(f"jacobian: mode must be 'forward' or 'reverse', not {mode!r}.")
+
+    def jacobian_of_f(*args):
+        _, nums = _argnums(argnums, len(args), "jacobian")
+        rec = record(f, args, nums)
+        in_leaves = [v for (_, _, _, v) in rec.nodes[:rec.n_inputs]]
+        in_sizes = [int(np.size(raw(v))) for v in in_leaves]
+        out_sizes = [int(np.size(raw(v))) for v in rec.output_values]
+        n, m = sum(in_sizes), sum(out_sizes)
+        if mode == "forward":
+            columns = []
+            for j in range(n):
+                tangents = _unit_leaves(in_leaves, in_sizes, j)
+                swept = tangent_sweep(rec.nodes, rec.n_inputs, tangents)
+                columns.append(_flat([swept[p] if p is not None else zero_like(v) for p, v in
+                                      zip(rec.output_parents, rec.output_values)], m))
+            matrix = stack(columns, axis=1) if columns else np.zeros((m, 0))
+        else:
+            rows = []
+            for i in range(m):
+                cotangents = _unit_leaves(rec.output_values, out_sizes, i)
+                seeds = [(p, g) for p, g in zip(rec.output_parents, cotangents) if p is not None]
+                adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, seeds)
+                rows.append(_flat([a if a is not None else zero_like(v) for a, v in
+                                   zip(adjoints[:rec.n_inputs], in_leaves)], n))
+            matrix = stack(rows, axis=0) if rows else np.zeros((0, n))
+        out_shape = np.shape(raw(rec.output_values[0])) if len(out_sizes) == 1 else (m,)
+        in_shape = np.shape(raw(in_leaves[0])) if len(in_sizes) == 1 else (n,)
+        return reshape(matrix, out_shape + in_shape)
+    jacobian_of_f.__name__ = f"jacobian_{getattr(f, '__name__', 'f')}"
+    return jacobian_of_f
+
+
+def hessian(f, argnums=0):
+    """The Hessian of a scalar function: forward mode over reverse mode (``jacobian(grad(f))``)."""
+    return jacobian(grad(f, argnums), mode="forward", argnums=argnums)
+
+
+def _unit_leaves(leaves, sizes, j):
+    """Leaves shaped like ``leaves``, all zero but a 1 at flat position ``j``."""
+    out, start = [], 0
+    for leaf, size in zip(leaves, sizes):
+        shape = np.shape(raw(leaf))
+        if start <= j < start + size:
+            unit = np.zeros(size)
+            unit[j - start] = 1.0
+            out.append(unit.reshape(shape) if shape else 1.0)
+        else:
+            out.append(np.zeros(shape) if shape else 0.0)
+        start += size
+    return out
+
+
+def _flat(values, total):
+    """Concatenate values (numbers or arrays) into one vector of length ``total``."""
+    parts = []
+    for v in values:
+        if np.ndim(raw(v)) == 0:
+            parts.append(v)
+        else:
+            parts.extend(reshape(v, (-1,)))  # iterating a traced vector yields traced elements
+    return stack(parts) if parts else np.zeros(total)

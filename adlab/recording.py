@@ -1,0 +1,131 @@
+"""Run a Python function on traced inputs and keep what was recorded (a :class:`Recording`)."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .errors import InputError
+from .tracing import Tape, Traced, raw
+from .tree import as_input, flatten
+
+
+@dataclass
+class Recording:
+    """One traced call: the tape, which leaves were inputs, and what the function returned."""
+
+    tape: Tape
+    function_name: str
+    input_names: list[str]            # one per input leaf: "x1", "w[0]", ...
+    output_parents: list[int | None]  # per output leaf: its node, or None for a constant output
+    output_values: list               # per output leaf: its value
+    rebuild_output: Callable = field(repr=False)
+    rebuild_inputs: Callable = field(repr=False)  # list of per-leaf values -> tuple of arguments
+
+    @property
+    def nodes(self):
+        return self.tape.nodes
+
+    @property
+    def n_inputs(self) -> int:
+        return self.tape.n_inputs
+
+    @property
+    def output_names(self) -> list[str]:
+        n = len(self.output_parents)
+        return ["y"] if n == 1 else [f"y{i + 1}" for i in range(n)]
+
+    @property
+    def operation_count(self) -> int:
+        """ops(f): the number of elementary operations the function performed."""
+        return len(self.tape.nodes) - self.tape.n_inputs
+
+    def name(self, index: int) -> str:
+        return self.tape.name(index)
+
+    @property
+    def value(self):
+        """The function's result, with its nesting (raw numbers, not traced values)."""
+        return self.rebuild_output(list(self.output_values))
+
+
+def parameter_names(f, n: int) -> list[str]:
+    """Names of f's first n positional parameters, or x1..xn where they cannot be read."""
+    try:
+        params = [p for p in inspect.signature(f).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params[:n]]
+    return names + [f"x{i + 1}" for i in range(len(names), n)]
+
+
+def record(f, args: tuple, argnums=None) -> Recording:
+    """Call ``f(*args)`` with the leaves of ``args[argnums]`` traced (all arguments by default)."""
+    if not callable(f):
+        raise InputError(f"expected a function to differentiate, got {type(f).__name__} {f!r}.")
+    args = tuple(args)
+    argnums = tuple(range(len(args))) if argnums is None else argnums
+    names = parameter_names(f, len(args))
+    call_args = list(args)
+    input_names: list[str] = []
+    rebuilders = []
+    with Tape() as tape:
+        for a in argnums:
+            leaves, rebuild = flatten(args[a])
+            what = f"argument {names[a]!r} of {getattr(f, '__name__', 'the function')}"
+            values = [as_input(leaf, what) for leaf in leaves]
+            call_args[a] = rebuild([tape.input(v) for v in values])
+            input_names += [names[a]] if len(leaves) == 1 and leaves[0] is args[a] else [
+                f"{names[a]}[{i}]" for i in range(len(leaves))]
+            rebuilders.append((a, len(leaves), rebuild))
+        result = f(*call_args)
+    out_leaves, rebuild_output = flatten(result)
+    parents, values = [], []
+    for leaf in out_leaves:
+        if type(leaf) is Traced and leaf.tape is tape:
+            parents.append(leaf.index)
+            values.append(leaf.value)
+        elif type(leaf) is Traced or isinstance(leaf, (float, int, np.ndarray, np.number)) \
+                and not isinstance(leaf, bool):
+            parents.append(None)  # does not depend on the inputs
+            values.append(as_input(leaf, "a result") if type(leaf) is not Traced else leaf)
+        else:
+            raise InputError(f"{getattr(f, '__name__', 'the function')} returned "
+                             f"{type(leaf).__name__} {leaf!r}; adlab expects a number, an array, "
+                             f"or a tuple/list of them.")
+
+    def rebuild_inputs(leaf_values):
+        out, start = list(args), 0
+        for a, n, rebuild in rebuilders:
+            out[a] = rebuild(list(leaf_values[start:start + n]))
+            start += n
+        return tuple(out[a] for a in argnums)
+
+    return Recording(tape, getattr(f, "__name__", "f"), input_names, parents, values,
+                     rebuild_output, rebuild_inputs)
+
+
+def zero_like(value):
+    value = raw(value)
+    return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+
+
+def count_sweep_operations(recording: Recording, sweep, seeds) -> int:
+    """How many elementary operations ``sweep(nodes, n_inputs, seeds)`` performs on this recording.
+
+    The sweep is run once more with every stored value and every seed replaced by an input of a
+    fresh tape, so each arithmetic operation it does is recorded there and counted: a measurement
+    of what the derivative code really does, not a declared figure.
+    """
+    nodes = recording.nodes
+    with Tape() as counter:
+        values = [counter.input(raw(v)) for (_, _, _, v) in nodes]
+        traced_seeds = [counter.input(raw(s)) if s is not None else None for s in seeds]
+        renamed = [(prim, parents, tuple(values[p] if p is not None else raw(a)
+                                         for p, a in zip(parents, args)), values[i])
+                   for i, (prim, parents, args, _) in enumerate(nodes)]
+        sweep(renamed, recording.n_inputs, traced_seeds)
+    return len(counter.nodes) - counter.n_inputs

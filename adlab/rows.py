@@ -1,0 +1,322 @@
+"""Evaluation traces as rows: the tables of Baydin et al. (2018), derived from a recording.
+
+Rows are structured data (which node, which operation, which inputs, the formula as text and LaTeX,
+the numbers substituted, the value); tables, graphs and the step-through player are views of them.
+They are built only when someone looks, so differentiation never pays for text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .tracing import raw
+
+DOT, BAR = "\u0307", "\u0304"  # combining dot and bar: v̇, v̄
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of an evaluation trace.
+
+    ``kind`` is one of ``"input"``, ``"primal"``, ``"output"`` (primal trace), ``"tangent"``
+    (forward mode) or ``"adjoint"`` (reverse mode). ``node`` is the tape index of the node the row
+    defines (primal/tangent) or whose adjoint it updates; ``inputs`` are the tape indices it reads.
+    For adjoint rows, ``source`` is the node whose adjoint flows back, ``contribution`` the amount
+    ``v̄source · ∂vsource/∂vnode`` and ``accumulates`` says it is added to an adjoint that already had
+    a value (a node used more than once: the fan-out of the survey's ``v̄-1 = v̄-1 + v̄1/v-1``).
+    """
+
+    kind: str
+    node: int
+    name: str
+    op: str
+    inputs: tuple
+    formula: str
+    latex: str
+    numbers: str
+    value: object
+    source: int | None = None
+    contribution: object = None
+    accumulates: bool = False
+
+    @property
+    def text(self) -> str:
+        """``formula = numbers = value``, as the survey prints it."""
+        value = fmt(self.value)
+        parts = [self.formula] + [p for p in (self.numbers,) if p and p != value]
+        return " = ".join(parts + [value])
+
+
+# ---------------------------------------------------------------- numbers and names
+
+def fmt(value) -> str:
+    """A number as the survey prints it (3 decimals, no trailing zeros); arrays by their shape."""
+    value = raw(value)
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        if value.size <= 4 and value.ndim == 1:
+            return "[" + ", ".join(fmt(float(v)) for v in value) + "]"
+        return "array" + str(value.shape).replace(",)", ")")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e6:
+        text = f"{v:.3f}".rstrip("0").rstrip(".")
+        return text if text not in ("0", "-0") else f"{v:.3g}"
+    return f"{v:.3e}"
+
+
+def fmt_constant(value) -> str:
+    """A constant argument (a number, an index, an axis) as it appears inside a formula."""
+    if isinstance(value, slice):
+        parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]
+        return ":".join(parts[:2] if value.step is None else parts)
+    if isinstance(value, tuple):
+        return ", ".join(fmt_constant(v) for v in value)
+    if value is None or isinstance(value, (bool, str)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(value)
+    return fmt(value)
+
+
+def paren(text: str) -> str:
+    """Parenthesise a number or term that would be ambiguous inside a longer formula."""
+    if text.startswith("-") or " + " in text or " - " in text:
+        return f"({text})"
+    return text
+
+
+def node_name(number: int, mark: str = "") -> str:
+    return f"v{mark}{number}"
+
+
+def node_latex(number: int, mark: str = "") -> str:
+    base = {"": "v", DOT: r"\dot{v}", BAR: r"\bar{v}"}[mark]
+    return f"{base}_{{{number}}}"
+
+
+def variable_latex(name: str, mark: str = "") -> str:
+    """``x1`` -> ``x_{1}``; ``w[0]`` -> ``w_{[0]}``; with a dot or bar accent if asked."""
+    match = re.fullmatch(r"([A-Za-z]+)_?(\d+|\[.*\])?", name)
+    base, sub = (match.group(1), match.group(2)) if match else (rf"\mathrm{{{name}}}", None)
+    if len(base) > 1 and match:
+        base = rf"\mathrm{{{base}}}"
+    if mark:
+        base = (r"\dot{" if mark == DOT else r"\bar{") + base + "}"
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+def accent(name: str, mark: str) -> str:
+    """Put a dot or bar on a variable name: ``x1`` -> ``ẋ1``."""
+    return name[0] + mark + name[1:]
+
+
+# ---------------------------------------------------------------- formulas of one node
+
+def _template(template, args):
+    return template(args) if callable(template) else template.format(*args)
+
+
+def primal_formula(prim, args_text, latex=False):
+    return _template(prim.latex if latex else prim.text, args_text)
+
+
+def _chain_terms(prim, args_text, grads_text, parents, latex=False):
+    """``Σ tangent_k × ∂out/∂arg_k`` as text, simplifying ×1, ×(-1) and 1/x as the survey does."""
+    if prim.partials is None:  # linear structural operation: the tangent rule is the operation
+        filled = [g if p is not None else a for a, g, p in zip(args_text, grads_text, parents)]
+        return _template(prim.latex if latex else prim.text, filled)
+    templates = prim.partial_latex if latex else prim.partial_text
+    times = r" \cdot " if latex else " × "
+    text = ""
+    for k, p in enumerate(parents):
+        if p is None:
+            continue
+        partial, g = templates[k].format(*args_text), grads_text[k]
+        sign = "+"
+        if partial == "1":
+            term = g
+        elif partial == "-1":
+            sign, term = "-", g
+        elif latex and partial.startswith(r"\frac{1}{"):
+            term = r"\frac{" + g + "}{" + partial[len(r"\frac{1}{"):]
+        elif not latex and partial.startswith("1/"):
+            term = f"{g} / {paren(partial[2:])}"
+        else:
+            term = f"{g}{times}{paren(partial)}"
+        text = (f"-{term}" if sign == "-" else term) if not text else f"{text} {sign} {term}"
+    return text
+
+
+def contribution_formula(prim, k, source_text, args_text, latex=False):
+    """``v̄i × ∂vi/∂vk`` for the adjoint row, written as the survey writes it."""
+    if prim.partials is None:
+        return rf"\bar{{v}} \cdot \partial" if latex else f"{source_text} · ∂/∂arg{k}"
+    templates = prim.partial_latex if latex else prim.partial_text
+    partial = templates[k].format(*args_text)
+    times = r" \cdot " if latex else " × "
+    if latex and partial.startswith(r"\frac{1}{"):
+        return r"\frac{" + source_text + "}{" + partial[len(r"\frac{1}{"):]
+    if not latex and partial.startswith("1/"):
+        return f"{source_text} / {paren(partial[2:])}"
+    return f"{source_text}{times}{paren(partial) if partial != '-1' else '(-1)'}"
+
+
+# ---------------------------------------------------------------- whole traces
+
+def _arg_texts(rec, parents, args, mark="", latex=False, values=None):
+    """Names (or numbers, when ``values`` is given) of a node's arguments."""
+    out = []
+    for p, a in zip(parents, args):
+        if p is None:
+            out.append(fmt_constant(raw(a)))
+        elif values is not None:
+            out.append(paren(fmt(values[p])))
+        else:
+            number = p - rec.n_inputs + 1
+            out.append(node_latex(number, mark) if latex else node_name(number, mark))
+    return out
+
+
+def primal_rows(rec) -> list[Row]:
+    """The forward primal trace: inputs, one row per operation, outputs."""
+    rows = []
+    n = rec.n_inputs
+    values = [v for (_, _, _, v) in rec.nodes]
+    for i in range(n):
+        number = i - n + 1
+        rows.append(Row("input", i, node_name(number), "input", (),
+                        f"{node_name(number)} = {rec.input_names[i]}",
+                        f"{node_latex(number)} = {variable_latex(rec.input_names[i])}",
+                        "", values[i]))
+    for i in range(n, len(rec.nodes)):
+        prim, parents, args, value = rec.nodes[i]
+        number = i - n + 1
+        rhs = primal_formula(prim, _arg_texts(rec, parents, args))
+        rhs_latex = primal_formula(prim, _arg_texts(rec, parents, args, latex=True), latex=True)
+        numbers = primal_formula(prim, _arg_texts(rec, parents, args, values=values))
+        rows.append(Row("primal", i, node_name(number), prim.name,
+                        tuple(p for p in parents if p is not None),
+                        f"{node_name(number)} = {rhs}", f"{node_latex(number)} = {rhs_latex}",
+                        numbers, value))
+    rows += _output_rows(rec, "", values)
+    return rows
+
+
+def _output_rows(rec, mark, values, output_values=None):
+    rows = []
+    for name, parent, value in zip(rec.output_names, rec.output_parents,
+                                   output_values or rec.output_values):
+        lhs, lhs_latex = accent(name, mark) if mark else name, variable_latex(name, mark)
+        if parent is None:
+            rows.append(Row("output", -1, lhs, "output", (), f"{lhs} = {fmt(value)} (a constant)",
+                            f"{lhs_latex} = {fmt(value)}", "", value))
+            continue
+        number = parent - rec.n_inputs + 1
+        rows.append(Row("output", parent, lhs, "output", (parent,),
+                        f"{lhs} = {node_name(number, mark)}",
+                        f"{lhs_latex} = {node_latex(number, mark)}", "",
+                        values[parent] if output_values is None else value))
+    return rows
+
+
+def tangent_rows(rec, tangents) -> list[Row]:
+    """The forward tangent trace: ``v̇i`` for every node, then ``ẏ``."""
+    rows = []
+    n = rec.n_inputs
+    values = [v for (_, _, _, v) in rec.nodes]
+    for i in range(n):
+        number = i - n + 1
+        name = node_name(number, DOT)
+        rows.append(Row("tangent", i, name, "seed", (), f"{name} = {accent(rec.input_names[i], DOT)}",
+                        f"{node_latex(number, DOT)} = {variable_latex(rec.input_names[i], DOT)}",
+                        "", tangents[i]))
+    for i in range(n, len(rec.nodes)):
+        prim, parents, args, _ = rec.nodes[i]
+        number = i - n + 1
+        name = node_name(number, DOT)
+        grads = _arg_texts(rec, parents, args, DOT)
+        rhs = _chain_terms(prim, _arg_texts(rec, parents, args), grads, parents)
+        rhs_latex = _chain_terms(prim, _arg_texts(rec, parents, args, latex=True),
+                                 _arg_texts(rec, parents, args, DOT, latex=True), parents, latex=True)
+        numbers = _chain_terms(prim, _arg_texts(rec, parents, args, values=values),
+                               _arg_texts(rec, parents, args, values=tangents), parents)
+        rows.append(Row("tangent", i, name, prim.name,
+                        tuple(sorted({p for p in parents if p is not None} | {i})),
+                        f"{name} = {rhs}", f"{node_latex(number, DOT)} = {rhs_latex}", numbers,
+                        tangents[i]))
+    output_tangents = [tangents[p] if p is not None else 0.0 for p in rec.output_parents]
+    rows += _output_rows(rec, DOT, tangents, output_tangents)
+    return rows
+
+
+def adjoint_rows(rec, steps, seeds, adjoints) -> list[Row]:
+    """The reverse adjoint trace, in the order the sweep ran.
+
+    ``steps`` are ``(i, k, p, contribution, total, accumulates)`` from the sweep: node ``i`` sends
+    ``contribution`` back through its argument ``k`` to node ``p``, whose adjoint becomes ``total``.
+    """
+    rows = []
+    n = rec.n_inputs
+    values = [v for (_, _, _, v) in rec.nodes]
+    for (name, parent), seed in zip(zip(rec.output_names, rec.output_parents), seeds):
+        if parent is None:
+            continue
+        number = parent - n + 1
+        lhs = node_name(number, BAR)
+        rows.append(Row("adjoint", parent, lhs, "seed", (), f"{lhs} = {accent(name, BAR)}",
+                        f"{node_latex(number, BAR)} = {variable_latex(name, BAR)}", "", seed,
+                        contribution=seed))
+    for i, k, p, contribution, total, accumulates in steps:
+        prim, parents, args, _ = rec.nodes[i]
+        src, dst = i - n + 1, p - n + 1
+        lhs, lhs_latex = node_name(dst, BAR), node_latex(dst, BAR)
+        term = contribution_formula(prim, k, node_name(src, BAR), _arg_texts(rec, parents, args))
+        term_latex = contribution_formula(prim, k, node_latex(src, BAR),
+                                          _arg_texts(rec, parents, args, latex=True), latex=True)
+        numbers = contribution_formula(prim, k, paren(fmt(adjoints[i])),  # final by then
+                                       _arg_texts(rec, parents, args, values=values))
+        if accumulates:
+            formula, latex = f"{lhs} = {lhs} + {term}", f"{lhs_latex} = {lhs_latex} + {term_latex}"
+            numbers = f"{paren(fmt(total - contribution))} + {numbers}" if _is_number(total) else ""
+        else:
+            formula, latex = f"{lhs} = {term}", f"{lhs_latex} = {term_latex}"
+        used = tuple(sorted({i, p} | {q for q in parents if q is not None}))
+        rows.append(Row("adjoint", p, lhs, prim.name, used, formula, latex, numbers, total,
+                        source=i, contribution=contribution, accumulates=accumulates))
+    for i in reversed(range(n)):
+        name = accent(rec.input_names[i], BAR)
+        number = i - n + 1
+        value = adjoints[i] if adjoints[i] is not None else 0.0
+        rows.append(Row("adjoint", i, name, "gradient", (i,), f"{name} = {node_name(number, BAR)}",
+                        f"{variable_latex(rec.input_names[i], BAR)} = {node_latex(number, BAR)}",
+                        "", value))
+    return rows
+
+
+def _is_number(x) -> bool:
+    return np.ndim(raw(x)) == 0
+
+
+# ---------------------------------------------------------------- plain-text tables
+
+def text_table(title_left, left, title_right=None, right=None) -> str:
+    """One or two columns of row texts, aligned, for ``str(trace)``."""
+    left_texts = [r.text for r in left]
+    if right is None:
+        width = max([len(title_left)] + [len(t) for t in left_texts])
+        return "\n".join([title_left, "-" * width] + left_texts)
+    right_texts = [r.text for r in right]
+    width = max([len(title_left)] + [len(t) for t in left_texts])
+    lines = [f"{title_left:<{width}} | {title_right}", "-" * width + "-+-" + "-" * max(
+        [len(title_right)] + [len(t) for t in right_texts])]
+    for a, b in zip(left_texts, right_texts):
+        lines.append(f"{a:<{width}} | {b}")
+    return "\n".join(lines)

@@ -28,7 +28,7 @@ fi
 # --- Python: a virtual environment with adlab and its extras
 python=""
 for p in python3.13 python3.12 python3.11 python3; do
-  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     python="$p"; break
   fi
 done

@@ -21,6 +21,32 @@ from .tracing import Traced
 
 __version__ = "0.1.0"
 
+# Layers above the engine, imported on first use so that `import adlab` stays light:
+#   ad.fd / ad.finite_differences, ad.symbolic   the other two methods
+#   ad.show, ad.step                             graphs, tables and the step-through player
+_LAZY = {"fd": ("finite_differences", None), "finite_differences": ("finite_differences", None),
+         "symbolic": ("symbolic", None), "show": ("render", "show"), "step": ("widgets", "step")}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module_name, attribute = _LAZY[name]
+        module = importlib.import_module(f".{module_name}", __name__)
+        return module if attribute is None else getattr(module, attribute)
+    raise AttributeError(f"module 'adlab' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext adlab``: registers the ``%adtrace`` / ``%%adtrace`` magic."""
+    from .magic import load_ipython_extension as load
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .magic import unload_ipython_extension as unload
+    unload(ipython)
+
 __all__ = [
     "forward", "reverse", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
     "log", "exp", "sin", "cos", "tan", "tanh", "sqrt", "abs", "maximum", "minimum", "relu",

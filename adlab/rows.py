@@ -57,7 +57,7 @@ def fmt(value) -> str:
     if isinstance(value, np.ndarray) and value.ndim > 0:
         if value.size <= 4 and value.ndim == 1:
             return "[" + ", ".join(fmt(float(v)) for v in value) + "]"
-        return "array" + str(value.shape).replace(",)", ")")
+        return f"[{'×'.join(map(str, value.shape))} array]"
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -155,10 +155,14 @@ def _chain_terms(prim, args_text, grads_text, parents, latex=False):
     return text
 
 
-def contribution_formula(prim, k, source_text, args_text, latex=False):
-    """``v̄i × ∂vi/∂vk`` for the adjoint row, written as the survey writes it."""
+def contribution_formula(prim, k, source_text, args_text, latex=False, partial_symbol=""):
+    """``v̄i × ∂vi/∂vk`` for the adjoint row, written as the survey writes it.
+
+    Operations without a partial template (sums, indexing, ...) keep the symbol ``∂vi/∂vk``.
+    """
     if prim.partials is None:
-        return rf"\bar{{v}} \cdot \partial" if latex else f"{source_text} · ∂/∂arg{k}"
+        times = r" \cdot " if latex else " · "
+        return f"{source_text}{times}{partial_symbol}"
     templates = prim.partial_latex if latex else prim.partial_text
     partial = templates[k].format(*args_text)
     times = r" \cdot " if latex else " × "
@@ -201,7 +205,8 @@ def primal_rows(rec) -> list[Row]:
         number = i - n + 1
         rhs = primal_formula(prim, _arg_texts(rec, parents, args))
         rhs_latex = primal_formula(prim, _arg_texts(rec, parents, args, latex=True), latex=True)
-        numbers = primal_formula(prim, _arg_texts(rec, parents, args, values=values))
+        numbers = primal_formula(prim, _arg_texts(rec, parents, args, values=values)) \
+            if _all_scalar(args) else ""
         rows.append(Row("primal", i, node_name(number), prim.name,
                         tuple(p for p in parents if p is not None),
                         f"{node_name(number)} = {rhs}", f"{node_latex(number)} = {rhs_latex}",
@@ -247,7 +252,8 @@ def tangent_rows(rec, tangents) -> list[Row]:
         rhs_latex = _chain_terms(prim, _arg_texts(rec, parents, args, latex=True),
                                  _arg_texts(rec, parents, args, DOT, latex=True), parents, latex=True)
         numbers = _chain_terms(prim, _arg_texts(rec, parents, args, values=values),
-                               _arg_texts(rec, parents, args, values=tangents), parents)
+                               _arg_texts(rec, parents, args, values=tangents), parents) \
+            if _all_scalar(args) else ""
         rows.append(Row("tangent", i, name, prim.name,
                         tuple(sorted({p for p in parents if p is not None} | {i})),
                         f"{name} = {rhs}", f"{node_latex(number, DOT)} = {rhs_latex}", numbers,
@@ -278,11 +284,14 @@ def adjoint_rows(rec, steps, seeds, adjoints) -> list[Row]:
         prim, parents, args, _ = rec.nodes[i]
         src, dst = i - n + 1, p - n + 1
         lhs, lhs_latex = node_name(dst, BAR), node_latex(dst, BAR)
-        term = contribution_formula(prim, k, node_name(src, BAR), _arg_texts(rec, parents, args))
-        term_latex = contribution_formula(prim, k, node_latex(src, BAR),
-                                          _arg_texts(rec, parents, args, latex=True), latex=True)
+        term = contribution_formula(prim, k, node_name(src, BAR), _arg_texts(rec, parents, args),
+                                    partial_symbol=f"∂{node_name(src)}/∂{node_name(dst)}")
+        term_latex = contribution_formula(
+            prim, k, node_latex(src, BAR), _arg_texts(rec, parents, args, latex=True), latex=True,
+            partial_symbol=rf"\frac{{\partial {node_latex(src)}}}{{\partial {node_latex(dst)}}}")
         numbers = contribution_formula(prim, k, paren(fmt(adjoints[i])),  # final by then
-                                       _arg_texts(rec, parents, args, values=values))
+                                       _arg_texts(rec, parents, args, values=values)) \
+            if _all_scalar(args) else ""
         if accumulates:
             formula, latex = f"{lhs} = {lhs} + {term}", f"{lhs_latex} = {lhs_latex} + {term_latex}"
             numbers = f"{paren(fmt(total - contribution))} + {numbers}" if _is_number(total) else ""
@@ -303,6 +312,11 @@ def adjoint_rows(rec, steps, seeds, adjoints) -> list[Row]:
 
 def _is_number(x) -> bool:
     return np.ndim(raw(x)) == 0
+
+
+def _all_scalar(args) -> bool:
+    """Substituted numbers help only when every argument is a number, not an array."""
+    return all(np.ndim(raw(a)) == 0 for a in args)
 
 
 # ---------------------------------------------------------------- plain-text tables

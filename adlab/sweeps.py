@@ -7,17 +7,15 @@ from __future__ import annotations
 
 from .errors import DerivativeError, DomainError
 from .primitives import MINUS_ONE, ONE, unbroadcast
-from .tracing import _DOMAIN_FAILURES, raw
+from .tracing import _DOMAIN_FAILURES, node_description, raw
 
 
 def _derivative_error(nodes, n_inputs, i, cause) -> DerivativeError:
     prim, parents, args, _ = nodes[i]
-    name = lambda j: f"v{j - n_inputs + 1}"  # noqa: E731
-    at = ", ".join(f"{name(p)} = {raw(a)!r}" for p, a in zip(parents, args) if p is not None)
-    hint = f" ({prim.domain})" if prim.domain else ""
-    return DerivativeError(
-        f"the derivative of {name(i)} = {prim.name}({', '.join(name(p) if p is not None else repr(raw(a)) for p, a in zip(parents, args))}) "
-        f"does not exist at {at}{hint}. [{type(cause).__name__}: {cause}]")
+    names = [f"v{p - n_inputs + 1}" if p is not None else repr(raw(a)) for p, a in zip(parents, args)]
+    where = node_description(prim, names, args, f"v{i - n_inputs + 1}")
+    return DerivativeError(f"the derivative of {where} does not exist (it is infinite or "
+                           f"undefined there: {prim.domain or cause}).")
 
 
 def tangent_sweep(nodes, n_inputs, input_tangents):

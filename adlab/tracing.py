@@ -88,18 +88,25 @@ def _describe(value) -> str:
     return f"{value!r}" if not isinstance(value, float) else f"{value:.6g}"
 
 
+def node_description(prim, names, args, node=None) -> str:
+    """``v1 = ln v-1 with v-1 = -1``: a node as written in the trace, and its input values."""
+    from .rows import primal_formula  # only when an error is being reported
+    formula = primal_formula(prim, names)
+    values = ", ".join(f"{n} = {_describe(a)}" for n, a in zip(names, args) if n.startswith("v"))
+    text = f"{node} = {formula}" if node else formula
+    return f"{text} with {values}" if values else text
+
+
 def _domain_error(prim, tape, parents, args, cause) -> DomainError:
     if tape is None:
-        where = f"{prim.name}({', '.join(_describe(a) for a in args)})"
+        names = [_describe(a) for a in args]
+        where = node_description(prim, names, args)
     else:
         names = [tape.name(p) if p is not None else _describe(a) for p, a in zip(parents, args)]
-        node = tape.name(len(tape.nodes))
-        values = ", ".join(f"{n} = {_describe(a)}" for n, p, a in zip(names, parents, args)
-                           if p is not None)
-        where = f"{node} = {prim.name}({', '.join(names)}) with {values}"
-    hint = f" ({prim.domain})" if prim.domain else ""
-    return DomainError(f"{where}: {prim.name} is undefined there{hint}. [{type(cause).__name__}: "
-                       f"{cause}] Check the input values, or guard the operation with an `if`.")
+        where = node_description(prim, names, args, tape.name(len(tape.nodes)))
+    reason = prim.domain or f"{prim.name} is undefined there ({cause})"
+    return DomainError(f"{where}: {reason}. Check the input values, or guard the operation "
+                       f"with an `if`.")
 
 
 def _evaluate(prim, args):
@@ -267,5 +274,6 @@ class Traced:
     __rmod__ = __mod__
     def __floordiv__(self, other): _unsupported("// (floor division)")
     __rfloordiv__ = __floordiv__
-    def __array__(self, dtype=None, copy=None): _unsupported("conversion to a numpy array "
-                                                             "(np.asarray, np.array of traced values)")
+    def __array__(self, dtype=None, copy=None): _unsupported(
+        "conversion to a numpy array (np.asarray, np.array of traced values); build arrays "
+        "from traced values with ad.array([x, y]) or np.stack([x, y]) instead")

@@ -73,6 +73,24 @@ class _Trace:
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))
 
+    # rich displays (adlab.render, imported when a notebook asks): graph + table, Markdown,
+    # a LaTeX booktabs table, the graph's SVG
+    def _repr_html_(self):
+        from .render import View
+        return View(self)._repr_html_()
+
+    def _repr_markdown_(self):
+        from .render import table_markdown
+        return table_markdown(self)
+
+    def _repr_latex_(self):
+        from .render import table_latex
+        return table_latex(self)
+
+    def _repr_svg_(self):
+        from .render import View
+        return View(self, table=False).svg
+
 
 class ForwardTrace(_Trace):
     """Forward mode: every node's value ``vi`` and tangent ``v̇i`` (Baydin et al., Table 2).

@@ -1,0 +1,426 @@
+"""Pictures and tables of a trace: the computation graph (Graphviz) and the evaluation-trace tables.
+
+Everything here reads a trace's ``rows`` and ``recording``; nothing re-runs the function or a sweep.
+The graph is laid out once per trace (one ``dot`` run, cached); the step-through player
+(:mod:`adlab.widgets`) re-styles that same SVG. No widgets here.
+
+>>> import adlab as ad
+>>> t = ad.reverse(lambda x1, x2: ad.log(x1) + x1 * x2 - ad.sin(x2), (2.0, 5.0))
+>>> view = ad.show(t)          # displays as the graph + the tables in a notebook
+>>> 'v1 = ln v-1' in view.dot_source
+True
+"""
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import shutil
+import subprocess
+import weakref
+from itertools import zip_longest
+
+import numpy as np
+
+from . import palette as C
+from .errors import AdlabError
+from .rows import BAR, DOT, fmt
+from .tracing import raw
+
+#: Graphs with more nodes than this are not drawn (unreadable, slow to lay out and to step).
+MAX_NODES = 300
+#: Tables with more rows than this show their first and last rows only.
+MAX_TABLE_ROWS = 2000
+#: Stands for the per-widget id prefix in the cached SVG; replaced by :func:`new_prefix`'s value.
+TOKEN = "adlTOKEN_"
+
+DOT_MISSING = (
+    "Graphviz's `dot` program was not found, so the graph cannot be drawn; the tables still work "
+    "(ad.show(trace, graph=False), ad.step(trace, graph=False)). Install Graphviz (the program, "
+    "not only the Python package), then restart the kernel:\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install -c conda-forge graphviz\n"
+    "  Windows:        winget install graphviz   (then add its bin folder to PATH)")
+
+_ids = itertools.count(1)
+
+
+def new_prefix() -> str:
+    """A fresh id prefix (``adl7_``) so that two pictures in one notebook never share ids."""
+    return f"adl{next(_ids)}_"
+
+
+def too_large_message(n_nodes: int, max_nodes: int = MAX_NODES) -> str:
+    return (f"This trace has {n_nodes} nodes: a graph that large is unreadable and slow to draw, "
+            f"so only the table is shown (limit: {max_nodes} nodes). To see a graph, trace a "
+            f"smaller part of the function (fewer elements or layers), use the table view "
+            f"(graph=False), or raise the limit with max_nodes={n_nodes}.")
+
+
+# ---------------------------------------------------------------- what each node shows
+
+def value_text(value) -> str:
+    """A value as a node shows it; arrays also give their shape."""
+    v = raw(value)
+    if isinstance(v, np.ndarray) and v.ndim > 0:
+        shape = f"shape {v.shape}"
+        return f"{fmt(v)}, {shape}" if v.ndim == 1 and v.size <= 4 else shape
+    return fmt(v)
+
+
+def derivative_mark(trace) -> str:
+    return DOT if trace.mode == "forward" else BAR
+
+
+class GraphModel:
+    """The graph of a trace as plain data: one node per tape entry, one edge per traced argument.
+
+    ``edges`` are ``(parent, child, k)``: ``child``'s argument ``k`` is ``parent``'s value.
+    ``final[i]`` is node ``i``'s derivative (``v̇i`` or ``v̄i``) once the trace is complete,
+    ``None`` when a reverse sweep never reached it (y does not depend on it).
+    """
+
+    def __init__(self, trace):
+        rec = trace.recording
+        self.trace = trace
+        self.n = len(rec.nodes)
+        self.n_inputs = rec.n_inputs
+        self.mark = derivative_mark(trace)
+        self.edges = [(p, i, k) for i, (_, parents, _, _) in enumerate(rec.nodes)
+                      for k, p in enumerate(parents) if p is not None]
+        self.outputs = {}
+        for name, p in zip(rec.output_names, rec.output_parents):
+            if p is not None:
+                self.outputs.setdefault(p, []).append(name)
+        rows = trace.rows
+        self.primal_row = {}      # node -> index of the row that computes its value
+        self.derivative_rows = {i: [] for i in range(self.n)}  # node -> rows that set v̇i / v̄i
+        for r, row in enumerate(rows):
+            if row.kind in ("input", "primal"):
+                self.primal_row[row.node] = r
+            elif is_derivative_update(row):
+                self.derivative_rows[row.node].append(r)
+        self.final = [rows[d[-1]].value if d else None for d in
+                      (self.derivative_rows[i] for i in range(self.n))]
+        self.formula = {}
+        for r in self.primal_row.values():
+            row = rows[r]
+            self.formula[row.node] = row.formula if row.kind == "primal" else \
+                f"{row.name} = {rec.input_names[row.node]}"
+        self.values = [v for (_, _, _, v) in rec.nodes]
+
+    def name(self, i: int) -> str:
+        return f"v{i - self.n_inputs + 1}"
+
+    def title(self, i: int) -> str:
+        """First label line: ``v1 = ln v-1``; an output is prefixed ``y =``."""
+        names = self.outputs.get(i)
+        return (" = ".join(names) + " = " if names else "") + self.formula[i]
+
+    def value_line(self, i: int) -> str:
+        return "= " + value_text(self.values[i])
+
+    def derivative_line(self, i: int, value=None, final=True) -> str:
+        name = f"v{self.mark}{i - self.n_inputs + 1}"
+        value = self.final[i] if final else value
+        if value is None:
+            return f"{name} = 0 (y does not use it)"
+        return f"{name} = {value_text(value)}"
+
+    def kind(self, i: int) -> str:
+        if i in self.outputs:
+            return "output"
+        return "input" if i < self.n_inputs else "operation"
+
+
+def is_derivative_update(row) -> bool:
+    """A row that sets a node's ``v̇`` or ``v̄`` (not the read-offs ``ẏ = v̇5``, ``x̄1 = v̄-1``)."""
+    return row.kind == "tangent" or (row.kind == "adjoint" and row.op != "gradient")
+
+
+# ---------------------------------------------------------------- DOT and SVG
+
+PENDING = "not yet computed"
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def dot_source(model: GraphModel, prefix: str = TOKEN) -> str:
+    """The DOT text of the graph: inputs on the left (``rankdir=LR``), nodes in evaluation order.
+
+    Label lines: the formula, the value, the derivative. Lines are padded so that the box also fits
+    the player's "not yet computed" variants (the SVG is laid out once and re-styled).
+    """
+    lines = ["digraph adlab {",
+             '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.25, ranksep=0.45];',
+             f'  node [shape=box, style="rounded,filled", fontname="Helvetica,Arial,sans-serif", '
+             f'fontsize=11, color="{C.OPERATION}", fillcolor="{C.NODE_FILL}", '
+             f'fontcolor="{C.TEXT}", margin="0.12,0.05"];',
+             f'  edge [color="{C.EDGE}", arrowsize=0.7];']
+    for i in range(model.n):
+        kind = model.kind(i)
+        style = {"input": f'color="{C.INPUT}", fillcolor="{C.INPUT_FILL}", penwidth=1.6',
+                 "output": f'color="{C.OUTPUT}", fillcolor="{C.OUTPUT_FILL}", peripheries=2, '
+                           f'penwidth=1.4',
+                 "operation": ""}[kind]
+        value_line = _widest(model.value_line(i), PENDING)
+        derivative_line = _widest(model.derivative_line(i), f"v{model.mark}0 {PENDING}")
+        label = "\\n".join(_dot_escape(t) for t in (model.title(i), value_line, derivative_line))
+        lines.append(f'  n{i} [id="{prefix}n{i}", class="{kind}", label="{label}"'
+                     + (f", {style}" if style else "") + "];")
+    inputs = " ".join(f"n{i};" for i in range(model.n_inputs))
+    if inputs:
+        lines.append(f"  {{ rank=source; {inputs} }}")
+    for p, i, k in model.edges:
+        lines.append(f'  n{p} -> n{i} [id="{prefix}e{i}_{k}"];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _widest(text: str, other: str) -> str:
+    """``text`` padded with spaces to the length of ``other`` (so the box fits both)."""
+    width = len(other) + 3  # renderers' fonts run a little wider than dot's estimate
+    return text if len(text) >= width else text + " " * (width - len(text))
+
+
+def dot_path() -> str | None:
+    return shutil.which("dot")
+
+
+def _run_dot(source: str) -> str:
+    """One ``dot -Tsvg`` run (the only place that lays a graph out; tests count its calls)."""
+    path = dot_path()
+    if path is None:
+        raise AdlabError(DOT_MISSING)
+    try:
+        done = subprocess.run([path, "-Tsvg"], input=source.encode(), capture_output=True,
+                              timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as cause:
+        raise AdlabError(f"Graphviz's dot failed to lay out the graph ({cause}).") from None
+    if done.returncode != 0:
+        raise AdlabError("Graphviz's dot failed to lay out the graph: "
+                         + done.stderr.decode(errors="replace").strip()[:500])
+    return done.stdout.decode()
+
+
+def _clean_svg(svg: str) -> str:
+    """The ``<svg>`` element only: no XML prolog, doctype or comments (version-free output)."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"(?: |&#160;)+</text>", "</text>", svg)  # the padding of _widest
+    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+
+
+_layouts: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def layout(trace, max_nodes: int = MAX_NODES) -> tuple[GraphModel, str]:
+    """The graph model and its SVG (ids prefixed with :data:`TOKEN`), laid out once per trace.
+
+    Raises :class:`~adlab.errors.AdlabError` with what to do when ``dot`` is missing or the graph
+    has more than ``max_nodes`` nodes.
+    """
+    n = len(trace.recording.nodes)
+    if n > max_nodes:
+        raise AdlabError(too_large_message(n, max_nodes))
+    cached = _layouts.get(trace)
+    if cached is None:
+        model = GraphModel(trace)
+        cached = (model, _clean_svg(_run_dot(dot_source(model))))
+        _layouts[trace] = cached
+    return cached
+
+
+def svg(trace, prefix: str | None = None, max_nodes: int = MAX_NODES) -> str:
+    """The graph as an SVG string with final values (ids prefixed with ``prefix``)."""
+    return layout(trace, max_nodes)[1].replace(TOKEN, prefix or new_prefix())
+
+
+# ---------------------------------------------------------------- tables
+
+def row_parts(row) -> tuple[str, str]:
+    """A row split into its formula (with numbers substituted) and its value."""
+    value = fmt(row.value)
+    text = row.formula
+    if row.numbers and row.numbers != value:
+        text += " = " + row.numbers
+    return text, value
+
+
+def columns(trace):
+    """The survey's two columns: (title, rows) of the primal and of the derivative trace."""
+    if trace.mode == "forward":
+        return [("Forward primal trace", trace.primal_rows),
+                ("Forward tangent (derivative) trace", trace.tangent_rows)]
+    return [("Forward primal trace", trace.primal_rows),
+            ("Reverse adjoint (derivative) trace, in the order computed", trace.adjoint_rows)]
+
+
+def _truncate(pairs: list, limit: int = MAX_TABLE_ROWS):
+    """(shown rows, number left out): the first and last rows of a very long table."""
+    if len(pairs) <= limit:
+        return pairs, 0
+    half = limit // 2
+    return pairs[:half] + [None] + pairs[-half:], len(pairs) - 2 * half
+
+
+TABLE_CSS = ("border-collapse:collapse;font-family:var(--jp-code-font-family,monospace);"
+             "font-size:12px;color:inherit")
+CELL_CSS = "text-align:left;padding:1px 10px;white-space:nowrap"
+
+
+def table_html(trace) -> str:
+    """The survey-style table (primal | derivative) as HTML, readable on light and dark themes."""
+    (left_title, left), (right_title, right) = columns(trace)
+    pairs, left_out = _truncate(list(zip_longest(left, right)))
+    head = (f'<tr><th style="{CELL_CSS};border-bottom:1px solid {C.EDGE}">{html.escape(left_title)}'
+            f'</th><th style="{CELL_CSS};border-bottom:1px solid {C.EDGE}">'
+            f'{html.escape(right_title)}</th></tr>')
+    body = []
+    for pair in pairs:
+        if pair is None:
+            body.append(f'<tr><td colspan="2" style="{CELL_CSS}">… {left_out} rows left out '
+                        f"(print(trace) or trace.rows show them all) …</td></tr>")
+            continue
+        cells = "".join(f'<td style="{CELL_CSS}">{html.escape(_cell_text(r))}</td>' for r in pair)
+        body.append(f"<tr>{cells}</tr>")
+    return f'<table style="{TABLE_CSS}"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _cell_text(row) -> str:
+    if row is None:
+        return ""
+    formula, value = row_parts(row)
+    return f"{formula} = {value}"
+
+
+def table_markdown(trace) -> str:
+    (left_title, left), (right_title, right) = columns(trace)
+    pairs, left_out = _truncate(list(zip_longest(left, right)))
+    lines = [f"| {left_title} | {right_title} |", "|:--|:--|"]
+    for pair in pairs:
+        if pair is None:
+            lines.append(f"| … {left_out} rows left out … | |")
+            continue
+        lines.append("| " + " | ".join(_md_escape(_cell_text(r)) for r in pair) + " |")
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+_LATEX_WORDS = [(" × ", r" \times "), ("×", r"\times "), (" · ", r" \cdot "), ("√", r"\sqrt "),
+                ("σ", r"\sigma"),
+                ("²", "^2"), ("∂", r"\partial "), ("ln ", r"\ln "), ("exp ", r"\exp "),
+                ("sin ", r"\sin "), ("cos ", r"\cos "), ("tanh ", r"\tanh "), ("tan ", r"\tan "),
+                ("sign ", r"\operatorname{sign} "), ("relu ", r"\operatorname{relu} "),
+                ("array", r"\mathrm{array}"), ("shape", r"\mathrm{shape}"),
+                ("nan", r"\mathrm{nan}"),
+                ("inf", r"\infty"), ("[", "["), ("|", r"\vert ")]
+
+
+def latex_numbers(text: str) -> str:
+    """The numbers part of a row (``ln 2``, ``1 × 5``) in LaTeX."""
+    text = re.sub(r"(?<![\w\\])(\d+(?:\.\d+)?)e([+-]\d+)", r"\1 \\times 10^{\2}", text)
+    for plain, latex in _LATEX_WORDS:
+        text = text.replace(plain, latex)
+    return text
+
+
+def _latex_cell(row) -> str:
+    if row is None:
+        return ""
+    parts = [row.latex]
+    value = fmt(row.value)
+    if row.numbers and row.numbers != value:
+        parts.append(latex_numbers(row.numbers))
+    parts.append(latex_numbers(value))
+    return "$" + " = ".join(parts) + "$"
+
+
+def table_latex(trace) -> str:
+    r"""A booktabs table (``\usepackage{booktabs}``) to paste into slides or a paper."""
+    (left_title, left), (right_title, right) = columns(trace)
+    pairs, left_out = _truncate(list(zip_longest(left, right)))
+    lines = [r"\begin{tabular}{ll}", r"\toprule",
+             f"{left_title} & {right_title} \\\\", r"\midrule"]
+    for pair in pairs:
+        if pair is None:
+            lines.append(rf"\multicolumn{{2}}{{c}}{{\dots\ {left_out} rows left out \dots}} \\")
+            continue
+        lines.append(" & ".join(_latex_cell(r) for r in pair) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- what a notebook displays
+
+def _note(text: str) -> str:
+    return (f'<div style="border-left:4px solid {C.ORANGE};padding:4px 8px;margin:4px 0;'
+            f'white-space:pre-wrap;font-size:12px">{html.escape(text)}</div>')
+
+
+class View:
+    """A trace drawn for a notebook: the graph (inline SVG) and/or the table.
+
+    It displays itself (``_repr_html_``); ``dot_source`` and ``svg`` give the raw pictures and
+    ``save(path)`` writes the SVG. When the graph cannot be drawn (``dot`` missing, too many
+    nodes) ``message`` says why and what to do, and the table is shown instead.
+    """
+
+    def __init__(self, trace, graph: bool = True, table: bool = True, max_nodes: int = MAX_NODES):
+        self.trace = trace
+        self.graph, self.table = graph, table
+        self.max_nodes = max_nodes
+        self.message = None
+        self._svg = None
+        if graph:
+            try:
+                self._svg = svg(trace, max_nodes=max_nodes)
+            except AdlabError as error:
+                self.message, self.table = str(error), True
+
+    @property
+    def dot_source(self) -> str:
+        return dot_source(GraphModel(self.trace))
+
+    @property
+    def svg(self) -> str | None:
+        """The SVG of the graph, or ``None`` when it could not be drawn (see ``message``)."""
+        return self._svg
+
+    def save(self, path) -> None:
+        if self._svg is None:
+            raise AdlabError(self.message or "this view has no graph (graph=False).")
+        with open(path, "w", encoding="utf-8") as out:
+            out.write('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + self._svg)
+
+    def _repr_html_(self) -> str:
+        parts = [_note(self.message)] if self.message else []
+        if self._svg is not None:
+            parts.append(f'<div style="overflow:auto;max-width:100%">{self._svg}</div>')
+        if self.table:
+            parts.append(table_html(self.trace))
+        return "".join(parts)
+
+    def _repr_svg_(self):
+        return self._svg
+
+    def __repr__(self) -> str:
+        return self.message or str(self.trace)
+
+
+def show(trace, graph: bool = True, table: bool = True, max_nodes: int = MAX_NODES) -> View:
+    """Draw a trace: its computation graph (laid out like the survey's figure) and its table.
+
+    ``graph=False`` gives the table only; graphs above ``max_nodes`` nodes, or without Graphviz
+    installed, fall back to the table with a message saying why and what to do.
+    """
+    if not hasattr(trace, "rows") or not hasattr(trace, "recording"):
+        raise AdlabError(f"ad.show expects a trace from ad.forward(...) or ad.reverse(...), got "
+                         f"{type(trace).__name__}.")
+    return View(trace, graph=graph, table=table, max_nodes=max_nodes)
+

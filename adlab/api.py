@@ -18,10 +18,11 @@ from .tree import flatten
 
 
 def _argnums(argnums, n_args, name):
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
+    single = isinstance(argnums, int) and not isinstance(argnums, bool)
+    nums = (argnums,) if single else tuple(argnums) if isinstance(argnums, (tuple, list)) \
+        else (argnums,)
     for a in nums:
-        if not isinstance(a, int) or not -n_args <= a < n_args:
+        if not isinstance(a, int) or isinstance(a, bool) or not -n_args <= a < n_args:
             raise InputError(f"{name}: argnums={argnums!r} does not name an argument; the function "
                              f"was called with {n_args} positional argument(s).")
     return single, tuple(a % n_args for a in nums)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import types
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -34,8 +35,13 @@ class Recording:
 
     @property
     def output_names(self) -> list[str]:
+        """``y`` (or ``y1, y2, ...``), unless an input has that name: then ``f``, ``out``..."""
         n = len(self.output_parents)
-        return ["y"] if n == 1 else [f"y{i + 1}" for i in range(n)]
+        for base in ("y", "f", "out", "result", "output"):
+            names = [base] if n == 1 else [f"{base}{i + 1}" for i in range(n)]
+            if not set(names) & set(self.input_names):
+                return names
+        return [f"output_{i + 1}" for i in range(n)]
 
     @property
     def operation_count(self) -> int:
@@ -51,15 +57,25 @@ class Recording:
         return self.rebuild_output(list(self.output_values))
 
 
+_NAMES: dict = {}  # (code object, n) -> names: inspect.signature is slow next to a small f
+
+
 def parameter_names(f, n: int) -> list[str]:
     """Names of f's first n positional parameters, or x1..xn where they cannot be read."""
+    key = (f.__code__, n) if type(f) is types.FunctionType and not hasattr(
+        f, "__signature__") and not hasattr(f, "__wrapped__") else None
+    if key in _NAMES:
+        return list(_NAMES[key])
     try:
         params = [p for p in inspect.signature(f).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         params = []
     names = [p.name for p in params[:n]]
-    return names + [f"x{i + 1}" for i in range(len(names), n)]
+    names += [f"x{i + 1}" for i in range(len(names), n)]
+    if key is not None:
+        _NAMES[key] = tuple(names)
+    return names
 
 
 def record(f, args: tuple, argnums=None) -> Recording:

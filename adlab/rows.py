@@ -221,7 +221,7 @@ def _output_rows(rec, mark, values, output_values=None):
                                    output_values or rec.output_values):
         lhs, lhs_latex = accent(name, mark) if mark else name, variable_latex(name, mark)
         if parent is None:
-            rows.append(Row("output", -1, lhs, "output", (), f"{lhs} = {fmt(value)} (a constant)",
+            rows.append(Row("output", -1, lhs, "output", (), f"{lhs} (a constant)",
                             f"{lhs_latex} = {fmt(value)}", "", value))
             continue
         number = parent - rec.n_inputs + 1

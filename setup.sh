@@ -45,4 +45,6 @@ if [ "$what" = lab ]; then
   root=(); [ "$(id -u)" -eq 0 ] && root=(--allow-root)
   exec jupyter lab "${root[@]}" lessons/
 fi
-exec python -m pytest tests/ "${@:2}"
+# unit tests, then the lessons run top to bottom under nbval (text outputs compared)
+exec python -m pytest tests/ lessons/ --nbval-lax --nbval-current-env \
+  --nbval-sanitize-with lessons/nbval_sanitize.cfg "${@:2}"

@@ -15,6 +15,10 @@ from .errors import (AdlabError, DerivativeError, DomainError, InputError,
                      UnsupportedOperationError)
 from .primitives import (PRIMITIVES, absolute as abs, cos, exp, log, maximum, minimum, relu,
                          reshape, sigmoid, sin, sqrt, stack, sum, tan, tanh)
+from .array_primitives import (arccos, arcsin, arctan, array, concatenate, cosh, cross_entropy,
+                               dot, expm1, log1p, log2, log10, log_softmax, logaddexp, logsumexp,
+                               matmul, max, mean, min, sinh, softmax, square, swapaxes, transpose,
+                               where)
 from .rows import Row
 from .traces import Cost, ForwardTrace, ReverseTrace, forward, reverse
 from .tracing import Traced
@@ -51,6 +55,9 @@ __all__ = [
     "forward", "reverse", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
     "log", "exp", "sin", "cos", "tan", "tanh", "sqrt", "abs", "maximum", "minimum", "relu",
     "sigmoid", "sum", "reshape", "stack",
+    "array", "mean", "max", "min", "matmul", "dot", "transpose", "swapaxes", "concatenate",
+    "where", "logsumexp", "softmax", "log_softmax", "cross_entropy", "square", "log1p", "expm1",
+    "log2", "log10", "sinh", "cosh", "arcsin", "arccos", "arctan", "logaddexp",
     "ForwardTrace", "ReverseTrace", "Row", "Cost", "Traced", "PRIMITIVES",
     "AdlabError", "DomainError", "DerivativeError", "InputError", "UnsupportedOperationError",
 ]

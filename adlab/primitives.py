@@ -22,7 +22,7 @@ import operator
 
 import numpy as np
 
-from .tracing import Traced, bind, bind1, bind2, raw
+from .tracing import Traced, bind, bind1, bind2, binary_method, raw
 
 ONE, MINUS_ONE = 1, -1  # partials that need no computation: the contribution is g or -g
 
@@ -90,10 +90,13 @@ def _define(name, impl, **fields) -> Primitive:
 def _unary(math_fn, numpy_fn, prim_name):
     """An implementation that uses math for floats, numpy for arrays, and traces traced values."""
     def impl(x):
-        if type(x) is float:
+        if type(x) is float or type(x) is int:
             return math_fn(x)
         if type(x) is Traced:
             return bind1(PRIMITIVES[prim_name], x)
+        apply = getattr(type(x), "_adlab_apply", None)  # other value types (symbolic expressions)
+        if apply is not None:
+            return apply(x, PRIMITIVES[prim_name])
         return numpy_fn(x)
     impl.__name__ = prim_name
     return impl
@@ -111,7 +114,11 @@ def unbroadcast(value, like):
     axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(target)
                                        if n == 1 and shape[extra + i] != 1)
     summed = sum(value, axis=axes, keepdims=True) if axes else value
-    return reshape(summed, target) if np.shape(summed) != target else summed
+    if np.shape(summed) == target:
+        return summed
+    if not target and type(summed) is not Traced:
+        return float(np.asarray(summed).reshape(()))  # a scalar's adjoint is a float
+    return reshape(summed, target)
 
 
 def broadcast_like(value, like):
@@ -152,14 +159,30 @@ def _float_div(x, y):
     return x / y
 
 
+def _numeric(v):
+    """The number or array under ``v``, or None for a symbolic expression."""
+    v = raw(v)
+    return v if isinstance(v, (int, float, np.ndarray, np.number)) else None
+
+
 def _pow_base_partial(x, y, out):
+    ny, nx = _numeric(y), _numeric(x)
+    if ny is not None and np.ndim(ny) == 0 and ny == 0:  # d(x^0)/dx = 0, also at x = 0
+        return np.zeros(np.shape(nx)) if nx is not None and np.ndim(nx) else 0.0
     return y * x ** (y - 1)
+
+
+def _pow_exponent_partial(x, y, out):
+    nx = _numeric(x)
+    if nx is not None and np.any(nx == 0):  # 0^y = 0 for y > 0: the limit of x^y ln x is 0
+        x = x + (np.asarray(nx == 0, dtype=float) if np.ndim(nx) else 1.0)
+    return out * log(x)
 
 
 def _max_partial(first):
     def partial(x, y, out):
         x, y = raw(x), raw(y)
-        if type(x) is float and type(y) is float:
+        if type(x) in (float, int) and type(y) in (float, int):
             return 1.0 if (x > y if first else y > x) else (0.5 if x == y else 0.0)
         return np.where(x > y if first else y > x, 1.0, np.where(x == y, 0.5, 0.0))
     return partial
@@ -173,7 +196,15 @@ def _sigmoid_float(x):
 
 
 def _sigmoid_array(x):
+    if np.iscomplexobj(x):  # the complex-step method evaluates f at x + ih
+        return 1.0 / (1.0 + np.exp(-x))
     return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _abs_array(x):
+    if np.iscomplexobj(x):  # the analytic continuation the complex-step method needs
+        return np.where(np.real(x) >= 0, x, -x) if np.ndim(x) else (x if x.real >= 0 else -x)
+    return np.abs(x)
 
 
 def _relu_float(x):
@@ -201,8 +232,8 @@ div = _define("div", operator.truediv,
               text="{0} / {1}", latex=r"\frac{{{0}}}{{{1}}}", partial_text=("1/{1}", "-{0}/{1}²"),
               partial_latex=(r"\frac{{1}}{{{1}}}", r"-\frac{{{0}}}{{{1}^2}}"))
 power = _define("pow", lambda x, y: _float_pow(x, y) if type(x) is float else x ** y,
-                partials=(_pow_base_partial, lambda x, y, out: out * log(x)),
-                domain="a negative base needs an integer exponent, and 0 no negative one",
+                partials=(_pow_base_partial, _pow_exponent_partial),
+                domain="a negative base needs an integer exponent, and a zero base a non-negative one",
                 text="{0}^{1}", latex="{{{0}}}^{{{1}}}",
                 partial_text=("{1} × {0}^({1}-1)", "{0}^{1} × ln {0}"),
                 partial_latex=(r"{1}\,{{{0}}}^{{{1}-1}}", r"{{{0}}}^{{{1}}} \ln {0}"))
@@ -216,7 +247,7 @@ log = _define("log", _unary(math.log, np.log, "log"), partials=(lambda x, out: 1
               text="ln {0}", latex=r"\ln {0}", partial_text=("1/{0}",),
               partial_latex=(r"\frac{{1}}{{{0}}}",))
 exp = _define("exp", _unary(math.exp, np.exp, "exp"), partials=(lambda x, out: out,),
-              domain="the result overflows a float64 (above about exp(709))",
+              domain="exp overflows a float64 above about exp(709.78)",
               text="exp {0}", latex=r"\exp {0}", partial_text=("exp {0}",),
               partial_latex=(r"\exp {0}",))
 sin = _define("sin", _unary(math.sin, np.sin, "sin"), partials=(lambda x, out: cos(x),),
@@ -234,10 +265,10 @@ tanh = _define("tanh", _unary(math.tanh, np.tanh, "tanh"),
                partial_latex=(r"1 - \tanh^2 {0}",))
 sqrt = _define("sqrt", _unary(math.sqrt, np.sqrt, "sqrt"),
                partials=(lambda x, out: 0.5 / out,),
-               domain="sqrt needs a non-negative input; its derivative needs a positive one",
+               domain="sqrt needs a non-negative input, and its derivative a positive one",
                text="√{0}", latex=r"\sqrt{{{0}}}", partial_text=("1/(2√{0})",),
                partial_latex=(r"\frac{{1}}{{2\sqrt{{{0}}}}}",))
-absolute = _define("abs", _unary(builtins.abs, np.abs, "abs"),
+absolute = _define("abs", _unary(builtins.abs, _abs_array, "abs"),
                    partials=(lambda x, out: _sign(x),),
                    text="|{0}|", latex=r"\left|{0}\right|", partial_text=("sign {0}",),
                    partial_latex=(r"\operatorname{{sign}} {0}",))
@@ -252,7 +283,7 @@ relu = _define("relu", _unary(_relu_float, _relu_array, "relu"),
 
 
 def _maximum_impl(x, y):
-    if type(x) is float and type(y) is float:
+    if type(x) in (float, int) and type(y) in (float, int):
         return x if x >= y else y
     if type(x) is Traced or type(y) is Traced:
         return bind(maximum, x, y)
@@ -260,7 +291,7 @@ def _maximum_impl(x, y):
 
 
 def _minimum_impl(x, y):
-    if type(x) is float and type(y) is float:
+    if type(x) in (float, int) and type(y) in (float, int):
         return x if x <= y else y
     if type(x) is Traced or type(y) is Traced:
         return bind(minimum, x, y)
@@ -290,6 +321,8 @@ def _sum_vjp(k, g, args, out):
     x, axis, keepdims = args
     if axis is not None and not keepdims:
         g = reshape(g, np.shape(np.sum(np.zeros(np.shape(raw(x))), axis=axis, keepdims=True)))
+    if type(g) is not Traced:  # a read-only view: no copy (the sweep copies gradients it returns)
+        return np.broadcast_to(g, np.shape(raw(x)))
     return g * np.ones(np.shape(raw(x)))  # broadcast the adjoint back over the summed axes
 
 
@@ -416,9 +449,7 @@ def supported_operations() -> str:
 # ---------------------------------------------------------------- operators of Traced
 
 def _operator(prim, reflected=False):
-    if reflected:
-        return lambda self, other: bind2(prim, other, self)
-    return lambda self, other: bind2(prim, self, other)
+    return binary_method(prim, reflected)  # bind2, inlined for speed
 
 
 for _dunder, _prim in [("add", add), ("sub", sub), ("mul", mul), ("truediv", div),
@@ -472,7 +503,10 @@ def _array_function(self, func, types, args, kwargs):
     if func in _FUNCTIONS:
         return _FUNCTIONS[func](*args, **kwargs)
     from .tracing import _unsupported
-    _unsupported(f"numpy.{func.__name__}")
+    _unsupported(f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}")
 
 
 Traced.__array_function__ = _array_function
+
+
+from . import array_primitives  # noqa: E402,F401 - array operations join this table

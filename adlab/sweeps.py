@@ -5,8 +5,11 @@ limit. They take a plain node list so that the same code can be re-run to count 
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .errors import DerivativeError, DomainError
 from .primitives import MINUS_ONE, ONE, unbroadcast
+from . import tracing
 from .tracing import _DOMAIN_FAILURES, node_description, raw
 
 
@@ -26,7 +29,7 @@ def tangent_sweep(nodes, n_inputs, input_tangents):
         try:
             tangents[i] = prim.jvp(args, out, [tangents[p] if p is not None else None
                                                for p in parents])
-        except DomainError:
+        except DerivativeError:  # an inner rule's failure is named at this node
             raise
         except _DOMAIN_FAILURES as cause:
             raise _derivative_error(nodes, n_inputs, i, cause) from None
@@ -38,10 +41,108 @@ def adjoint_sweep(nodes, n_inputs, seeds, on_step=None):
 
     ``seeds`` is a list of ``(node, adjoint)``. ``on_step(i, k, p, contribution, total,
     accumulates)`` is called for each contribution when the caller wants the rows.
+    numpy raises on division by zero, overflow and invalid values during the sweep, so that a
+    derivative that does not exist is reported (``DerivativeError``), never returned as inf/nan.
     """
     adjoints = [None] * len(nodes)
     for p, g in seeds:
         adjoints[p] = g if adjoints[p] is None else adjoints[p] + g
+    saved = np.seterr(divide="raise", invalid="raise", over="raise")
+    tracing.numpy_raises += 1
+    tracing._pause_gc()
+    try:
+        if on_step is None:
+            _adjoint_loop(nodes, n_inputs, adjoints)
+        else:
+            _adjoint_loop_with_steps(nodes, n_inputs, adjoints, on_step)
+    finally:
+        tracing._resume_gc()
+        tracing.numpy_raises -= 1
+        np.seterr(**saved)
+    _own_input_adjoints(adjoints, n_inputs)
+    return adjoints
+
+
+def _own_input_adjoints(adjoints, n_inputs):
+    """Copy input adjoints that are read-only views or shared, so every gradient is its own array."""
+    seen = set()
+    for i in range(n_inputs):
+        a = adjoints[i]
+        if type(a) is np.ndarray:
+            if not a.flags.writeable or a.base is not None or id(a) in seen:
+                adjoints[i] = a = np.array(a)
+            seen.add(id(a))
+
+
+def _adjoint_loop(nodes, n_inputs, adjoints):
+    """The hot loop: ``v̄k += v̄i × ∂vi/∂vk`` for every node ``i`` from last to first.
+
+    An adjoint array this loop created for one node (``owned``: slot and array, kept alive so
+    that ids stay unique) is accumulated into in place: no new array for every ``+``.
+    """
+    owned = {}
+    i = len(nodes)
+    for prim, parents, args, out in reversed(nodes[n_inputs:]):
+        i -= 1
+        g = adjoints[i]
+        if g is None:
+            continue
+        partials = prim.partials
+        k = -1
+        try:
+            for p in parents:
+                k += 1
+                if p is None:
+                    continue
+                if partials is None:
+                    contribution = prim.vjp_rule(k, g, args, out)
+                else:  # elementwise: g × ∂out/∂arg_k
+                    partial = partials[k]
+                    if partial is ONE:
+                        contribution = g
+                    elif partial is MINUS_ONE:
+                        previous = adjoints[p]
+                        if previous is not None and type(g) is not float and np.shape(
+                                g) == np.shape(args[k]):  # one pass: previous - g
+                            adjoints[p] = total = previous - g
+                            if type(total) is np.ndarray:
+                                owned[id(total)] = (p, total)
+                            continue
+                        contribution = -g
+                    else:
+                        contribution = g * partial(*args, out)
+                        if type(contribution) is np.ndarray:
+                            contribution = unbroadcast(contribution, args[k])
+                            previous = adjoints[p]
+                            if previous is None and type(contribution) is np.ndarray:
+                                # a new array that only this slot holds
+                                adjoints[p] = contribution
+                                owned[id(contribution)] = (p, contribution)
+                                continue
+                    if type(contribution) is not float:
+                        contribution = unbroadcast(contribution, args[k])
+                previous = adjoints[p]
+                if previous is None:
+                    adjoints[p] = contribution
+                    continue
+                entry = owned.get(id(previous))
+                if entry is not None and entry[0] == p and entry[1] is previous and (
+                        type(contribution) is float or type(contribution) is np.ndarray
+                        and contribution.shape == previous.shape):
+                    np.add(previous, contribution, out=previous)
+                    continue
+                total = previous + contribution
+                adjoints[p] = total
+                if type(total) is np.ndarray:
+                    owned[id(total)] = (p, total)
+        except DerivativeError:  # an inner rule's failure is named at this node
+            raise
+        except _DOMAIN_FAILURES as cause:
+            raise _derivative_error(nodes, n_inputs, i, cause) from None
+
+
+def _adjoint_loop_with_steps(nodes, n_inputs, adjoints, on_step):
+    """The same loop, reporting each contribution (for the rows of the adjoint trace)."""
     for i in range(len(nodes) - 1, n_inputs - 1, -1):
         g = adjoints[i]
         if g is None:
@@ -54,7 +155,7 @@ def adjoint_sweep(nodes, n_inputs, seeds, on_step=None):
             try:
                 if partials is None:
                     contribution = prim.vjp_rule(k, g, args, out)
-                else:  # elementwise: g × ∂out/∂arg_k, inlined (this loop is the hot path)
+                else:
                     partial = partials[k]
                     if partial is ONE:
                         contribution = g
@@ -64,12 +165,10 @@ def adjoint_sweep(nodes, n_inputs, seeds, on_step=None):
                         contribution = g * partial(*args, out)
                     if type(contribution) is not float:
                         contribution = unbroadcast(contribution, args[k])
-            except DomainError:
+            except DerivativeError:  # an inner rule's failure is named at this node
                 raise
             except _DOMAIN_FAILURES as cause:
                 raise _derivative_error(nodes, n_inputs, i, cause) from None
             previous = adjoints[p]
             adjoints[p] = contribution if previous is None else previous + contribution
-            if on_step is not None:
-                on_step(i, k, p, contribution, adjoints[p], previous is not None)
-    return adjoints
+            on_step(i, k, p, contribution, adjoints[p], previous is not None)

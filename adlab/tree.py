@@ -47,7 +47,7 @@ def as_input(value, what: str):
         return value
     array = np.asarray(value)
     if array.dtype.kind in "iuf" and array.dtype != object:
-        array = array.astype(np.float64)
+        array = array.astype(np.float64, copy=False)  # float64 input: no copy
         return float(array) if array.ndim == 0 else array
     raise InputError(f"{what} is {type(value).__name__} of dtype {array.dtype}; adlab differentiates "
                      f"with respect to real numbers: pass floats, ints or numpy arrays of floats.")

@@ -1,0 +1,469 @@
+"""Array operations in the one primitive table: matrix products, reductions, shapes, joins,
+selection, more elementwise functions, and the numerically stable composites a model needs.
+
+Every rule is written with adlab's own functions and operators, so second derivatives of array
+programs (``grad`` of ``grad``, Hessian-vector products) work as they do for scalars. Constant
+arguments (an axis, a shape, a boolean condition) come after or before the traced ones and have
+no derivative. ``numpy`` functions on traced values dispatch here through ``_UFUNCS`` and
+``_FUNCTIONS`` (see the end of this module); anything else raises the engine's clear error.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from .errors import InputError
+from .primitives import (_COMPARISONS, _FUNCTIONS, _UFUNCS, PRIMITIVES, _define, _unary, exp,
+                         reshape, sqrt, stack, sum, unbroadcast, zeros_like)
+from .tracing import Traced, _unsupported, binary_method, bind, bind2, raw
+
+
+
+def _scalar(result):
+    """numpy's 0-d results as Python floats, so scalar code stays on the fast float paths."""
+    if type(result) is np.float64 or (type(result) is np.ndarray and result.ndim == 0):
+        return float(result)
+    return result
+
+
+def _axes(axis, ndim):
+    """``axis`` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(sorted(int(a) % builtins.max(ndim, 1) for a in axes))
+
+
+def _kept_shape(shape, axis):
+    axes = _axes(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _with_kept_axes(g, shape, axis, keepdims):
+    """A reduction's adjoint ``g`` reshaped so that it broadcasts back over the reduced axes."""
+    if keepdims or axis is None:
+        return g
+    return reshape(g, _kept_shape(shape, axis))
+
+
+# ---------------------------------------------------------------- matrix product
+
+def _matmul_impl(a, b):
+    if type(a) is Traced or type(b) is Traced:
+        return bind(matmul_, a, b)
+    return _scalar(np.matmul(a, b))
+
+
+def _swap_last(x):
+    """``x`` with its last two axes swapped (the matrix transpose, batched)."""
+    n = np.ndim(raw(x))
+    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2)) if n > 2 else x.T
+
+
+def _matmul_vjp(k, g, args, out):
+    a, b = args
+    shape_a, shape_b = np.shape(raw(a)), np.shape(raw(b))
+    if len(shape_a) == 2 and len(shape_b) == 2:  # the common case, without reshapes
+        return g @ b.T if k == 0 else a.T @ g
+    if len(shape_a) == 1 and len(shape_b) == 1:
+        return g * b if k == 0 else g * a
+    a2 = a if len(shape_a) > 1 else reshape(a, (1,) + shape_a)  # vectors as matrices
+    b2 = b if len(shape_b) > 1 else reshape(b, shape_b + (1,))
+    sa, sb = np.shape(raw(a2)), np.shape(raw(b2))
+    g2 = reshape(g, np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1]))
+    if k == 0:
+        return reshape(unbroadcast(g2 @ _swap_last(b2), a2), shape_a)
+    return reshape(unbroadcast(_swap_last(a2) @ g2, b2), shape_b)
+
+
+def _matmul_jvp(args, out, tangents):
+    (a, b), (ta, tb) = args, tangents
+    total = ta @ b if ta is not None else None
+    if tb is not None:
+        total = a @ tb if total is None else total + a @ tb
+    return total
+
+
+matmul_ = _define("matmul", _matmul_impl, jvp=_matmul_jvp, vjp=_matmul_vjp,
+                  domain="the inner dimensions must agree: (n, k) @ (k, m); use a 2-D array or a "
+                         "vector on each side",
+                  text="{0} @ {1}", latex=r"{0} {1}")
+
+
+def matmul(a, b):
+    """The matrix product ``a @ b``, like ``numpy.matmul`` (vectors and stacks of matrices too)."""
+    return bind2(matmul_, a, b)
+
+
+def dot(a, b):
+    """``numpy.dot`` for scalars, vectors and matrices (``@``, or ``*`` when one is a number)."""
+    if np.ndim(raw(a)) == 0 or np.ndim(raw(b)) == 0:
+        return a * b
+    if np.ndim(raw(a)) > 2 or np.ndim(raw(b)) > 2:
+        _unsupported("numpy.dot of arrays with more than 2 dimensions (use ad.matmul or @, which "
+                     "broadcasts over stacks of matrices)")
+    return bind2(matmul_, a, b)
+
+
+# ---------------------------------------------------------------- transpose
+
+def _transpose_impl(x, axes):
+    if type(x) is Traced:
+        return bind(transpose_, x, axes)
+    return _scalar(np.transpose(x, axes))
+
+
+def _inverse(axes):
+    return None if axes is None else tuple(int(i) for i in np.argsort(axes))
+
+
+transpose_ = _define("transpose", _transpose_impl,
+                     jvp=lambda args, out, t: transpose(t[0], args[1]),
+                     vjp=lambda k, g, args, out: transpose(g, _inverse(args[1])),
+                     text="{0}ᵀ", latex="{0}^T")
+
+
+def transpose(x, axes=None):
+    """``x`` with its axes reversed (or permuted by ``axes``), like ``numpy.transpose``."""
+    if axes is not None:
+        axes = tuple(int(a) % builtins.max(np.ndim(raw(x)), 1) for a in axes)
+    return bind(transpose_, x, axes)
+
+
+def swapaxes(x, axis1, axis2):
+    """``x`` with two axes swapped, like ``numpy.swapaxes``."""
+    perm = list(range(np.ndim(raw(x))))
+    perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+    return transpose(x, perm)
+
+
+# ---------------------------------------------------------------- reductions: mean, max, min
+
+def mean(x, axis=None, keepdims=False):
+    """Mean of the elements of ``x`` (over ``axis``), like ``numpy.mean``."""
+    shape = np.shape(raw(x))
+    count = math.prod(shape[a] for a in _axes(axis, len(shape)))
+    return sum(x, axis=axis, keepdims=keepdims) / float(count)
+
+
+def _extreme(name, reduce):
+    def impl(x, axis, keepdims):
+        if type(x) is Traced:
+            return bind(PRIMITIVES[name], x, axis, keepdims)
+        return _scalar(reduce(x, axis=axis, keepdims=keepdims))
+
+    def weights(x, axis, out, keepdims):
+        """Constant: 1/(number of ties) where x attains the extreme, 0 elsewhere."""
+        x = raw(x)
+        hit = (x == np.reshape(raw(out), _kept_shape(np.shape(x), axis))).astype(float)
+        return hit / np.sum(hit, axis=axis, keepdims=True)
+
+    def vjp(k, g, args, out):
+        x, axis, keepdims = args
+        return _with_kept_axes(g, np.shape(raw(x)), axis, keepdims) * weights(x, axis, out,
+                                                                                keepdims)
+
+    def jvp(args, out, t):
+        x, axis, keepdims = args
+        return sum(t[0] * weights(x, axis, out, keepdims), axis=axis, keepdims=keepdims)
+
+    return _define(name, impl, jvp=jvp, vjp=vjp, domain="the array must not be empty",
+                   text=f"{name}({{0}})", latex=rf"\{name} {{0}}")
+
+
+max_ = _extreme("max", np.max)
+min_ = _extreme("min", np.min)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy's name
+    """Largest element of ``x`` (over ``axis``); ties share the derivative equally."""
+    return bind(max_, x, _axis_arg(axis), keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy's name
+    """Smallest element of ``x`` (over ``axis``); ties share the derivative equally."""
+    return bind(min_, x, _axis_arg(axis), keepdims)
+
+
+def _axis_arg(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+# ---------------------------------------------------------------- joining and selecting
+
+def _concatenate_impl(axis, *xs):
+    if any(type(x) is Traced for x in xs):
+        return bind(concatenate_, axis, *xs)
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_vjp(k, g, args, out):
+    axis, xs = args[0], args[1:]
+    start = builtins.sum(np.shape(raw(x))[axis] for x in xs[:k - 1])
+    index = (slice(None),) * axis + (slice(start, start + np.shape(raw(xs[k - 1]))[axis]),)
+    return g[index]
+
+
+concatenate_ = _define(
+    "concatenate", _concatenate_impl,
+    jvp=lambda args, out, t: concatenate([ti if ti is not None else zeros_like(x)
+                                          for x, ti in zip(args[1:], t[1:])], axis=args[0]),
+    vjp=_concatenate_vjp, domain="the arrays must agree in every dimension but the joining one",
+    text="concatenate({0})", latex=r"\operatorname{{concatenate}}({0})")
+
+
+def concatenate(xs, axis=0):
+    """Join arrays along an existing axis, like ``numpy.concatenate`` (``axis=None`` flattens)."""
+    xs = list(xs)
+    if axis is None:
+        xs, axis = [reshape(x, (-1,)) for x in xs], 0
+    ndim = np.ndim(raw(xs[0])) if xs else 1
+    if ndim == 0:
+        raise InputError("concatenate joins arrays along an axis; to join numbers into a vector "
+                         "use ad.array([...]) or ad.stack([...]).")
+    return bind(concatenate_, int(axis) % ndim, *xs)
+
+
+def _where_impl(condition, x, y):
+    if type(x) is Traced or type(y) is Traced:
+        return bind(where_, condition, x, y)
+    return _scalar(np.where(condition, x, y))
+
+
+def _chosen(condition, value):
+    """Constant 1.0 where ``condition`` equals ``value``, else 0.0 (a float for a scalar)."""
+    chosen = np.asarray(condition) == value
+    return float(chosen) if chosen.ndim == 0 else chosen.astype(float)
+
+
+where_ = _define("where", _where_impl,
+                 partials=(lambda c, x, y, out: 0.0, lambda c, x, y, out: _chosen(c, True),
+                           lambda c, x, y, out: _chosen(c, False)),
+                 text="where({0}, {1}, {2})", latex=r"\operatorname{{where}}({0}, {1}, {2})",
+                 partial_text=("0", "[{0}]", "[not {0}]"),
+                 partial_latex=("0", "[{0}]", r"[\lnot {0}]"))
+
+
+def where(condition, x=None, y=None):
+    """``x`` where ``condition`` holds, else ``y`` (elementwise, broadcasting), like ``np.where``.
+
+    The condition is a constant (comparisons of traced values give plain booleans).
+    """
+    condition = np.asarray(raw(condition)).astype(bool)
+    if x is None and y is None:
+        return np.where(condition)
+    return bind(where_, condition.item() if condition.ndim == 0 else condition, x, y)
+
+
+def _contains_traced(values) -> bool:
+    if type(values) is Traced:
+        return True
+    return isinstance(values, (list, tuple)) and any(_contains_traced(v) for v in values)
+
+
+def array(values):
+    """An array from numbers, arrays and traced values (nested lists), like ``numpy.array``.
+
+    ``np.array([x, y])`` cannot see traced values (numpy asks them for plain numbers); use
+    ``ad.array([x, y])`` (or ``ad.stack``) inside a function you differentiate.
+    """
+    if not _contains_traced(values):
+        return np.asarray(values, dtype=float)
+    if type(values) is Traced:
+        return values
+    return stack([array(v) if isinstance(v, (list, tuple)) else v for v in values])
+
+
+# ---------------------------------------------------------------- stable composites for models
+
+def _logsumexp_impl(x, axis, keepdims):
+    if type(x) is Traced:
+        return bind(logsumexp_, x, axis, keepdims)
+    x = np.asarray(x, dtype=float)
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    result = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    return _scalar(result if keepdims else np.reshape(result, np.shape(np.sum(x, axis=axis))))
+
+
+def _softmax_of(x, out, axis, keepdims):
+    """``exp(x - logsumexp(x))`` from the stored result, written with adlab's functions."""
+    return exp(x - _with_kept_axes(out, np.shape(raw(x)), axis, keepdims))
+
+
+logsumexp_ = _define(
+    "logsumexp", _logsumexp_impl,
+    jvp=lambda args, out, t: sum(t[0] * _softmax_of(args[0], out, args[1], args[2]),
+                                 axis=args[1], keepdims=args[2]),
+    vjp=lambda k, g, args, out: (_with_kept_axes(g, np.shape(raw(args[0])), args[1], args[2])
+                                 * _softmax_of(args[0], out, args[1], args[2])),
+    domain="the array must not be empty or all -inf",
+    text="logsumexp({0})", latex=r"\log \sum \exp {0}")
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x)))`` (over ``axis``) without overflow: the largest element is factored out."""
+    return bind(logsumexp_, x, _axis_arg(axis), keepdims)
+
+
+def log_softmax(x, axis=-1):
+    """``x - logsumexp(x)`` along ``axis``: log-probabilities, stable for large or small ``x``."""
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis``, computed stably as ``exp(log_softmax(x))``."""
+    return exp(log_softmax(x, axis=axis))
+
+
+def cross_entropy(logits, labels):
+    """Mean cross-entropy of softmax(``logits``) against ``labels``, stable for any logits.
+
+    ``logits`` has shape ``(batch, classes)`` (or ``(classes,)``); ``labels`` are class indices of
+    shape ``(batch,)`` (or one index), or probabilities of the logits' shape (e.g. one-hot).
+    """
+    shape = np.shape(raw(logits))
+    if len(shape) not in (1, 2):
+        raise InputError(f"cross_entropy needs logits of shape (batch, classes) or (classes,), "
+                         f"not {shape}.")
+    logp = log_softmax(logits, axis=-1)
+    batch = shape[0] if len(shape) == 2 else 1
+    plain = np.asarray(raw(labels))
+    if plain.dtype.kind in "iu":
+        if plain.shape != shape[:-1] or plain.size and not (
+                0 <= plain.min() and plain.max() < shape[-1]):
+            raise InputError(f"cross_entropy: labels must be class indices 0..{shape[-1] - 1} of "
+                             f"shape {shape[:-1]}, got shape {plain.shape} with values "
+                             f"{plain.min() if plain.size else ''}..{plain.max() if plain.size else ''}.")
+        picked = logp[int(plain)] if len(shape) == 1 else logp[np.arange(batch), plain]
+        return -sum(picked) / float(batch)
+    if plain.shape != shape:
+        raise InputError(f"cross_entropy: labels must be integer class indices of shape "
+                         f"{shape[:-1]} or probabilities of shape {shape}, not {plain.shape}.")
+    return -sum(labels * logp) / float(batch)
+
+
+# ---------------------------------------------------------------- more elementwise functions
+
+def _elementwise(name, math_fn, numpy_fn, partial, text, latex, partial_text, partial_latex,
+                 domain=None):
+    return _define(name, _unary(math_fn, numpy_fn, name), partials=(partial,), domain=domain,
+                   text=text, latex=latex, partial_text=(partial_text,),
+                   partial_latex=(partial_latex,))
+
+
+square = _elementwise("square", lambda x: x * x, np.square, lambda x, out: 2.0 * x,
+                      "{0}²", "{{{0}}}^2", "2{0}", "2 {0}")
+log1p = _elementwise("log1p", math.log1p, np.log1p, lambda x, out: 1.0 / (1.0 + x),
+                     "ln(1 + {0})", r"\ln(1 + {0})", "1/(1 + {0})", r"\frac{{1}}{{1 + {0}}}",
+                     domain="log1p needs an input above -1")
+expm1 = _elementwise("expm1", math.expm1, np.expm1, lambda x, out: out + 1.0,
+                     "exp {0} - 1", r"\exp {0} - 1", "exp {0}", r"\exp {0}",
+                     domain="the result overflows a float64 (above about exp(709))")
+log2 = _elementwise("log2", math.log2, np.log2, lambda x, out: 1.0 / (x * math.log(2.0)),
+                    "log₂ {0}", r"\log_2 {0}", "1/({0} ln 2)", r"\frac{{1}}{{{0} \ln 2}}",
+                    domain="log2 needs a positive input")
+log10 = _elementwise("log10", math.log10, np.log10, lambda x, out: 1.0 / (x * math.log(10.0)),
+                     "log₁₀ {0}", r"\log_{{10}} {0}", "1/({0} ln 10)",
+                     r"\frac{{1}}{{{0} \ln 10}}", domain="log10 needs a positive input")
+sinh = _elementwise("sinh", math.sinh, np.sinh, lambda x, out: cosh(x),
+                    "sinh {0}", r"\sinh {0}", "cosh {0}", r"\cosh {0}",
+                    domain="the result overflows a float64")
+cosh = _elementwise("cosh", math.cosh, np.cosh, lambda x, out: sinh(x),
+                    "cosh {0}", r"\cosh {0}", "sinh {0}", r"\sinh {0}",
+                    domain="the result overflows a float64")
+arcsin = _elementwise("arcsin", math.asin, np.arcsin, lambda x, out: 1.0 / sqrt(1.0 - x * x),
+                      "arcsin {0}", r"\arcsin {0}", "1/√(1 - {0}²)",
+                      r"\frac{{1}}{{\sqrt{{1 - {0}^2}}}}",
+                      domain="arcsin needs an input in [-1, 1], its derivative one in (-1, 1)")
+arccos = _elementwise("arccos", math.acos, np.arccos, lambda x, out: -1.0 / sqrt(1.0 - x * x),
+                      "arccos {0}", r"\arccos {0}", "-1/√(1 - {0}²)",
+                      r"-\frac{{1}}{{\sqrt{{1 - {0}^2}}}}",
+                      domain="arccos needs an input in [-1, 1], its derivative one in (-1, 1)")
+arctan = _elementwise("arctan", math.atan, np.arctan, lambda x, out: 1.0 / (1.0 + x * x),
+                      "arctan {0}", r"\arctan {0}", "1/(1 + {0}²)", r"\frac{{1}}{{1 + {0}^2}}")
+
+
+def _logaddexp_impl(x, y):
+    if type(x) is Traced or type(y) is Traced:
+        return bind(logaddexp, x, y)
+    return _scalar(np.logaddexp(x, y))
+
+
+logaddexp = _define("logaddexp", _logaddexp_impl,
+                    partials=(lambda x, y, out: exp(x - out), lambda x, y, out: exp(y - out)),
+                    text="ln(exp {0} + exp {1})", latex=r"\ln(e^{{{0}}} + e^{{{1}}})",
+                    partial_text=("exp({0} - out)", "exp({1} - out)"),
+                    partial_latex=(r"e^{{{0} - \ln(e^{{{0}}} + e^{{{1}}})}}",
+                                   r"e^{{{1} - \ln(e^{{{0}}} + e^{{{1}}})}}"))
+
+
+# ---------------------------------------------------------------- what traced values offer
+
+def _method_reshape(self, *shape, **kwargs):
+    shape = kwargs.get("shape", shape[0] if len(shape) == 1 else shape)
+    return reshape(self, shape)
+
+
+def _method_transpose(self, *axes):
+    axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes
+    return transpose(self, axes or None)
+
+
+Traced.T = property(lambda self: transpose(self))
+Traced.sum = lambda self, axis=None, keepdims=False: sum(self, axis=axis, keepdims=keepdims)
+Traced.mean = lambda self, axis=None, keepdims=False: mean(self, axis=axis, keepdims=keepdims)
+Traced.max = lambda self, axis=None, keepdims=False: max(self, axis=axis, keepdims=keepdims)
+Traced.min = lambda self, axis=None, keepdims=False: min(self, axis=axis, keepdims=keepdims)
+Traced.reshape = _method_reshape
+Traced.transpose = _method_transpose
+Traced.ravel = Traced.flatten = lambda self: reshape(self, (-1,))
+Traced.dot = lambda self, other: dot(self, other)
+Traced.__matmul__ = binary_method(matmul_)
+Traced.__rmatmul__ = binary_method(matmul_, reflected=True)
+
+
+# ---------------------------------------------------------------- numpy dispatch
+
+_COMPARISONS.update({np.isfinite, np.isnan, np.isinf, np.signbit})  # read values: no derivative
+_UFUNCS.update({np.matmul: matmul_, np.square: square, np.log1p: log1p, np.expm1: expm1,
+                np.log2: log2, np.log10: log10, np.sinh: sinh, np.cosh: cosh, np.arcsin: arcsin,
+                np.arccos: arccos, np.arctan: arctan, np.logaddexp: logaddexp})
+
+
+def _squeeze(a, axis=None):
+    shape = np.shape(raw(a))
+    drop = _axes(axis, len(shape)) if axis is not None else tuple(
+        i for i, n in enumerate(shape) if n == 1)
+    return reshape(a, tuple(n for i, n in enumerate(shape) if i not in drop))
+
+
+def _expand_dims(a, axis):
+    shape = list(np.shape(raw(a)))
+    for ax in sorted(_axes(axis, len(shape) + (len(axis) if isinstance(axis, tuple) else 1))):
+        shape.insert(ax, 1)
+    return reshape(a, tuple(shape))
+
+
+def _outer(a, b, out=None):
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+_FUNCTIONS.update({
+    np.dot: lambda a, b, out=None: dot(a, b),
+    np.transpose: lambda a, axes=None: transpose(a, axes),
+    np.swapaxes: swapaxes,
+    np.mean: lambda a, axis=None, dtype=None, out=None, keepdims=False, **kw: mean(a, axis, keepdims),
+    np.max: lambda a, axis=None, out=None, keepdims=False, **kw: max(a, axis, keepdims),
+    np.min: lambda a, axis=None, out=None, keepdims=False, **kw: min(a, axis, keepdims),
+    np.amax: lambda a, axis=None, out=None, keepdims=False, **kw: max(a, axis, keepdims),
+    np.amin: lambda a, axis=None, out=None, keepdims=False, **kw: min(a, axis, keepdims),
+    np.concatenate: lambda arrays, axis=0, **kw: concatenate(arrays, axis=axis),
+    np.where: where,
+    np.squeeze: _squeeze,
+    np.expand_dims: _expand_dims,
+    np.ravel: lambda a, order="C": reshape(a, (-1,)),
+    np.outer: _outer,
+})

@@ -1,0 +1,44 @@
+"""Wall-clock measurement: medians and minima over repeats, in one process."""
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+
+
+def measure(fn, repeats: int, number: int = 1, setup=None) -> dict:
+    """Seconds per call of ``fn()``: ``{"median", "min"}`` over ``repeats`` runs of ``number`` calls.
+
+    The garbage collector stays on (as users run code); a full collection runs before each repeat,
+    outside the timing, so that one repeat does not pay for the garbage of the previous one.
+    """
+    times = []
+    for _ in range(repeats):
+        state = setup() if setup else None
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(number):
+            fn() if state is None else fn(state)
+        times.append((time.perf_counter() - start) / number)
+    return {"median": statistics.median(times), "min": min(times)}
+
+
+def calls_for(fn, budget: float = 0.05) -> int:
+    """How many calls make one repeat last about ``budget`` seconds (at least 1)."""
+    start = time.perf_counter()
+    fn()
+    once = time.perf_counter() - start
+    return max(1, int(budget / max(once, 1e-7)))
+
+
+def measure_interleaved(fns: dict, repeats: int) -> dict:
+    """Like :func:`measure` for several functions, run round-robin (one call each per repeat) so
+    that a noisy machine slows every library alike; returns ``{name: {"median", "min"}}``."""
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: {"median": statistics.median(t), "min": min(t)} for name, t in times.items()}

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import InputError
 from .primitives import (_COMPARISONS, _FUNCTIONS, _UFUNCS, PRIMITIVES, _define, _unary, exp,
-                         reshape, sqrt, stack, sum, unbroadcast, zeros_like)
+                         joined_text, reshape, sqrt, stack, sum, unbroadcast, zeros_like)
 from .tracing import Traced, _unsupported, binary_method, bind, bind2, raw
 
 
@@ -89,7 +89,9 @@ def _matmul_jvp(args, out, tangents):
 matmul_ = _define("matmul", _matmul_impl, jvp=_matmul_jvp, vjp=_matmul_vjp,
                   domain="the inner dimensions must agree: (n, k) @ (k, m); use a 2-D array or a "
                          "vector on each side",
-                  text="{0} @ {1}", latex=r"{0} {1}")
+                  text="{0} @ {1}", latex=r"{0} {1}",
+                  tangent_text=("{d0} @ {1}", "{0} @ {d1}"),  # product rule; constants drop out
+                  tangent_latex=("{d0} {1}", "{0} {d1}"))
 
 
 def matmul(a, b):
@@ -122,7 +124,7 @@ def _inverse(axes):
 transpose_ = _define("transpose", _transpose_impl,
                      jvp=lambda args, out, t: transpose(t[0], args[1]),
                      vjp=lambda k, g, args, out: transpose(g, _inverse(args[1])),
-                     text="{0}ᵀ", latex="{0}^T")
+                     text="{0}ᵀ", latex="{0}^T", linear=True)
 
 
 def transpose(x, axes=None):
@@ -170,7 +172,9 @@ def _extreme(name, reduce):
         return sum(t[0] * weights(x, axis, out, keepdims), axis=axis, keepdims=keepdims)
 
     return _define(name, impl, jvp=jvp, vjp=vjp, domain="the array must not be empty",
-                   text=f"{name}({{0}})", latex=rf"\{name} {{0}}")
+                   text=f"{name}({{0}})", latex=rf"\{name} {{0}}",
+                   tangent_text=f"{{d0}}[arg{name} {{0}}]",  # the tangent where x is extreme
+                   tangent_latex=rf"{{d0}}[\operatorname{{{{arg{name}}}}} {{0}}]")
 
 
 max_ = _extreme("max", np.max)
@@ -211,7 +215,9 @@ concatenate_ = _define(
     jvp=lambda args, out, t: concatenate([ti if ti is not None else zeros_like(x)
                                           for x, ti in zip(args[1:], t[1:])], axis=args[0]),
     vjp=_concatenate_vjp, domain="the arrays must agree in every dimension but the joining one",
-    text="concatenate({0})", latex=r"\operatorname{{concatenate}}({0})")
+    text=joined_text("concatenate"), latex=joined_text(r"\operatorname{concatenate}"),
+    linear=True, tangent_text=joined_text("concatenate"),
+    tangent_latex=joined_text(r"\operatorname{concatenate}"))
 
 
 def concatenate(xs, axis=0):
@@ -243,7 +249,9 @@ where_ = _define("where", _where_impl,
                            lambda c, x, y, out: _chosen(c, False)),
                  text="where({0}, {1}, {2})", latex=r"\operatorname{{where}}({0}, {1}, {2})",
                  partial_text=("0", "[{0}]", "[not {0}]"),
-                 partial_latex=("0", "[{0}]", r"[\lnot {0}]"))
+                 partial_latex=("0", "[{0}]", r"[\lnot {0}]"), linear=True,  # in x and y
+                 tangent_text="where({0}, {d1}, {d2})",
+                 tangent_latex=r"\operatorname{{where}}({0}, {d1}, {d2})")
 
 
 def where(condition, x=None, y=None):
@@ -300,7 +308,9 @@ logsumexp_ = _define(
     vjp=lambda k, g, args, out: (_with_kept_axes(g, np.shape(raw(args[0])), args[1], args[2])
                                  * _softmax_of(args[0], out, args[1], args[2])),
     domain="the array must not be empty or all -inf",
-    text="logsumexp({0})", latex=r"\log \sum \exp {0}")
+    text="logsumexp({0})", latex=r"\log \sum \exp {0}",
+    tangent_text="sum(softmax({0}) × {d0})",
+    tangent_latex=r"\sum \operatorname{{softmax}}({0}) \times {d0}")
 
 
 def logsumexp(x, axis=None, keepdims=False):

@@ -7,7 +7,9 @@ Each :class:`Primitive` holds, side by side:
   (from which forward mode's tangent rule and reverse mode's adjoint rule both follow), for
   structural operations (indexing, sums, ...) explicit ``jvp``/``vjp`` rules;
 - its domain, stated for error messages;
-- how it is written: a text and a LaTeX template for ``v3 = sin v0`` and for each partial.
+- how it is written: a text and a LaTeX template for ``v3 = sin v0`` and for each partial; for
+  structural operations, how their tangent row reads: ``linear`` (the tangent rule is the operation
+  itself, ``v̇2 = sum(v̇1)``) or a tangent template (``v̇-1 @ v0 + v-1 @ v̇0``).
 
 Derivative rules are written with adlab's own functions, so they are themselves traceable: that is
 what makes second derivatives (``grad`` of ``grad``) work.
@@ -22,7 +24,7 @@ import operator
 
 import numpy as np
 
-from .tracing import Traced, bind, bind1, bind2, binary_method, raw
+from .tracing import _DOMAIN_FAILURES, Traced, bind, bind1, bind2, binary_method, raw
 
 ONE, MINUS_ONE = 1, -1  # partials that need no computation: the contribution is g or -g
 
@@ -31,10 +33,12 @@ class Primitive:
     """An elementary operation (see the module docstring for what each field means)."""
 
     __slots__ = ("name", "impl", "partials", "jvp_rule", "vjp_rule", "domain", "text", "latex",
-                 "partial_text", "partial_latex", "symbolic")
+                 "partial_text", "partial_latex", "tangent_text", "tangent_latex", "linear",
+                 "symbolic")
 
     def __init__(self, name, impl, *, partials=None, jvp=None, vjp=None, domain=None,
-                 text, latex, partial_text=None, partial_latex=None):
+                 text, latex, partial_text=None, partial_latex=None, tangent_text=None,
+                 tangent_latex=None, linear=False):
         self.name = name
         self.impl = impl
         self.partials = partials
@@ -45,6 +49,15 @@ class Primitive:
         self.latex = latex
         self.partial_text = partial_text
         self.partial_latex = partial_latex
+        # How the tangent row reads, when it is not the chain rule over ``partials``: a template
+        # with ``{0}, {1}`` for argument names and ``{d0}, {d1}`` for their tangents ("0" for a
+        # constant), a tuple of one term per argument (terms of constant arguments are dropped) or
+        # a callable ``(args_text, tangents_text) -> str`` (tangent None for a constant).
+        self.tangent_text = tangent_text
+        self.tangent_latex = tangent_latex
+        # True when the tangent rule is the operation itself, its constant arguments (an axis, an
+        # index, a shape) kept: v̇ = op(v̇).
+        self.linear = linear
         self.symbolic = None  # filled in by adlab.symbolic
 
     @property
@@ -81,8 +94,32 @@ class Primitive:
 PRIMITIVES: dict[str, Primitive] = {}
 
 
+class UnaryPrimitive(Primitive):
+    """An elementwise function of one argument, callable on floats at the speed of ``math``.
+
+    Derivative rules call such functions on plain floats in every reverse sweep (``cos`` in sin's
+    rule), so the float case skips the generic dispatch; out-of-domain floats still go through
+    ``bind1``, which names the problem.
+    """
+
+    __slots__ = ("float_impl",)
+
+    def __call__(self, x):
+        if type(x) is float:
+            try:
+                return self.float_impl(x)
+            except _DOMAIN_FAILURES:
+                pass  # report it the usual way
+        return bind1(self, x)
+
+
 def _define(name, impl, **fields) -> Primitive:
-    prim = Primitive(name, impl, **fields)
+    float_impl = getattr(impl, "float_impl", None)
+    if float_impl is not None:
+        prim = UnaryPrimitive(name, impl, **fields)
+        prim.float_impl = float_impl
+    else:
+        prim = Primitive(name, impl, **fields)
     PRIMITIVES[name] = prim
     return prim
 
@@ -99,6 +136,7 @@ def _unary(math_fn, numpy_fn, prim_name):
             return apply(x, PRIMITIVES[prim_name])
         return numpy_fn(x)
     impl.__name__ = prim_name
+    impl.float_impl = math_fn
     return impl
 
 
@@ -328,7 +366,7 @@ def _sum_vjp(k, g, args, out):
 
 sum_ = _define("sum", _sum_impl,
                jvp=lambda args, out, t: sum(t[0], axis=args[1], keepdims=args[2]),
-               vjp=_sum_vjp, text="sum({0})", latex=r"\sum {0}")
+               vjp=_sum_vjp, text="sum({0})", latex=r"\sum {0}", linear=True)
 
 
 def _reshape_impl(x, shape):
@@ -340,7 +378,8 @@ def _reshape_impl(x, shape):
 reshape_ = _define("reshape", _reshape_impl,
                    jvp=lambda args, out, t: reshape(t[0], np.shape(raw(out))),
                    vjp=lambda k, g, args, out: reshape(g, np.shape(raw(args[0]))),
-                   text="reshape({0}, {1})", latex=r"\operatorname{{reshape}}({0}, {1})")
+                   text="reshape({0}, {1})", latex=r"\operatorname{{reshape}}({0}, {1})",
+                   linear=True)
 
 
 def _getitem_impl(x, index):
@@ -357,7 +396,7 @@ def _getitem_vjp(k, g, args, out):
 
 getitem_ = _define("getitem", _getitem_impl,
                    jvp=lambda args, out, t: t[0][args[1]],
-                   vjp=_getitem_vjp, text="{0}[{1}]", latex="{0}[{1}]")
+                   vjp=_getitem_vjp, text="{0}[{1}]", latex="{0}[{1}]", linear=True)
 
 
 def _scatter_impl(g, index, shape):
@@ -371,7 +410,8 @@ def _scatter_impl(g, index, shape):
 scatter_ = _define("scatter", _scatter_impl,
                    jvp=lambda args, out, t: scatter(t[0], args[1], args[2]),
                    vjp=lambda k, g, args, out: g[args[1]],
-                   text="scatter({0}, {1})", latex=r"\operatorname{{scatter}}({0}, {1})")
+                   text="scatter({0}, {1})", latex=r"\operatorname{{scatter}}({0}, {1})",
+                   linear=True)
 
 
 def _stack_impl(axis, *xs):
@@ -385,10 +425,24 @@ def _stack_vjp(k, g, args, out):
     return take(g, k - 1, axis)
 
 
+def joined_text(name):
+    """How a join (stack, concatenate) of ``(axis, *values)`` is written: ``stack(v1, v2)``
+    (``axis=1`` shown when not 0); its tangent template (with ``tangents``) joins the tangents,
+    a constant value's tangent being 0."""
+    def text(args, tangents=None):
+        values = args[1:] if tangents is None else ["0" if t is None else t for t in tangents[1:]]
+        axis = "" if args[0] == "0" else f", axis={args[0]}"
+        return f"{name}({', '.join(values)}{axis})"
+    return text
+
+
 stack_ = _define("stack", _stack_impl,
                  jvp=lambda args, out, t: stack([ti if ti is not None else zeros_like(a)
                                                  for a, ti in zip(args[1:], t[1:])], axis=args[0]),
-                 vjp=_stack_vjp, text="stack({0})", latex=r"\operatorname{{stack}}({0})")
+                 vjp=_stack_vjp, text=joined_text("stack"),
+                 latex=joined_text(r"\operatorname{stack}"), linear=True,
+                 tangent_text=joined_text("stack"),
+                 tangent_latex=joined_text(r"\operatorname{stack}"))
 
 
 def _take_impl(x, i, axis):
@@ -405,7 +459,7 @@ def _take_vjp(k, g, args, out):
 
 
 take_ = _define("take", _take_impl, jvp=lambda args, out, t: take(t[0], args[1], args[2]),
-                vjp=_take_vjp, text="{0}[{1}]", latex="{0}[{1}]")
+                vjp=_take_vjp, text="{0}[{1}]", latex="{0}[{1}]", linear=True)
 
 
 # ---------------------------------------------------------------- public functions

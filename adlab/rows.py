@@ -128,11 +128,38 @@ def primal_formula(prim, args_text, latex=False):
     return _template(prim.latex if latex else prim.text, args_text)
 
 
-def _chain_terms(prim, args_text, grads_text, parents, latex=False):
-    """``Σ tangent_k × ∂out/∂arg_k`` as text, simplifying ×1, ×(-1) and 1/x as the survey does."""
-    if prim.partials is None:  # linear structural operation: the tangent rule is the operation
-        filled = [g if p is not None else a for a, g, p in zip(args_text, grads_text, parents)]
-        return _template(prim.latex if latex else prim.text, filled)
+def _tangent_template(template, args_text, tangents):
+    """Fill a tangent template (see ``Primitive.tangent_text``); ``tangents[k]`` None = constant."""
+    if callable(template):
+        return template(args_text, tangents)
+    named = {f"d{k}": "0" if t is None else t for k, t in enumerate(tangents)}
+    if isinstance(template, str):
+        return template.format(*args_text, **named)
+    return " + ".join(term.format(*args_text, **named)
+                      for term, t in zip(template, tangents) if term is not None and t is not None)
+
+
+def _chain_terms(prim, args_text, grads_text, parents, latex=False, partial_symbols=None):
+    """The right-hand side of a tangent row.
+
+    Elementwise operations: ``Σ tangent_k × ∂out/∂arg_k``, simplifying ×1, ×(-1) and 1/x as the
+    survey does. Structural operations: their tangent template, or the operation itself applied to
+    the tangents when it is linear, or else the generic ``Σ ∂vi/∂vk · v̇k`` written with
+    ``partial_symbols`` (one per argument; without them, as for substituted numbers, ``""``).
+    """
+    tangents = [g if p is not None else None for g, p in zip(grads_text, parents)]
+    template = prim.tangent_latex if latex else prim.tangent_text
+    if template is not None:
+        return _tangent_template(template, args_text, tangents)
+    if prim.linear:  # the tangent rule is the operation; constants (axis, index, shape) are kept
+        return _template(prim.latex if latex else prim.text,
+                         [a if t is None else t for a, t in zip(args_text, tangents)])
+    if prim.partials is None:
+        if partial_symbols is None:
+            return ""
+        times = r" \cdot " if latex else " · "
+        return " + ".join(f"{partial_symbols[k]}{times}{t}" for k, t in enumerate(tangents)
+                          if t is not None)
     templates = prim.partial_latex if latex else prim.partial_text
     times = r" \cdot " if latex else " × "
     text = ""
@@ -162,7 +189,7 @@ def contribution_formula(prim, k, source_text, args_text, latex=False, partial_s
     """
     if prim.partials is None:
         times = r" \cdot " if latex else " · "
-        return f"{source_text}{times}{partial_symbol}"
+        return f"{source_text}{times}{partial_symbol}" if partial_symbol else ""
     templates = prim.partial_latex if latex else prim.partial_text
     partial = templates[k].format(*args_text)
     times = r" \cdot " if latex else " × "
@@ -248,12 +275,15 @@ def tangent_rows(rec, tangents) -> list[Row]:
         number = i - n + 1
         name = node_name(number, DOT)
         grads = _arg_texts(rec, parents, args, DOT)
-        rhs = _chain_terms(prim, _arg_texts(rec, parents, args), grads, parents)
+        rhs = _chain_terms(prim, _arg_texts(rec, parents, args), grads, parents,
+                           partial_symbols=_partial_symbols(rec, i, parents))
         rhs_latex = _chain_terms(prim, _arg_texts(rec, parents, args, latex=True),
-                                 _arg_texts(rec, parents, args, DOT, latex=True), parents, latex=True)
+                                 _arg_texts(rec, parents, args, DOT, latex=True), parents,
+                                 latex=True,
+                                 partial_symbols=_partial_symbols(rec, i, parents, latex=True))
         numbers = _chain_terms(prim, _arg_texts(rec, parents, args, values=values),
                                _arg_texts(rec, parents, args, values=tangents), parents) \
-            if _all_scalar(args) else ""
+            if _all_scalar(args) and (prim.partials is not None or prim.linear) else ""
         rows.append(Row("tangent", i, name, prim.name,
                         tuple(sorted({p for p in parents if p is not None} | {i})),
                         f"{name} = {rhs}", f"{node_latex(number, DOT)} = {rhs_latex}", numbers,
@@ -261,6 +291,17 @@ def tangent_rows(rec, tangents) -> list[Row]:
     output_tangents = [tangents[p] if p is not None else 0.0 for p in rec.output_parents]
     rows += _output_rows(rec, DOT, tangents, output_tangents)
     return rows
+
+
+def _partial_symbols(rec, i, parents, latex=False):
+    """``∂vi/∂vk`` for each traced argument of node ``i`` (None for constants)."""
+    n = rec.n_inputs
+    if latex:
+        return [None if p is None else
+                rf"\frac{{\partial {node_latex(i - n + 1)}}}{{\partial {node_latex(p - n + 1)}}}"
+                for p in parents]
+    return [None if p is None else f"∂{node_name(i - n + 1)}/∂{node_name(p - n + 1)}"
+            for p in parents]
 
 
 def adjoint_rows(rec, steps, seeds, adjoints) -> list[Row]:
@@ -294,7 +335,8 @@ def adjoint_rows(rec, steps, seeds, adjoints) -> list[Row]:
             if _all_scalar(args) else ""
         if accumulates:
             formula, latex = f"{lhs} = {lhs} + {term}", f"{lhs_latex} = {lhs_latex} + {term_latex}"
-            numbers = f"{paren(fmt(total - contribution))} + {numbers}" if _is_number(total) else ""
+            numbers = f"{paren(fmt(total - contribution))} + {numbers}" \
+                if numbers and _is_number(total) else ""
         else:
             formula, latex = f"{lhs} = {term}", f"{lhs_latex} = {term_latex}"
         used = tuple(sorted({i, p} | {q for q in parents if q is not None}))

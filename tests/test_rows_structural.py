@@ -1,0 +1,149 @@
+"""Tangent (and adjoint) rows of structural operations read as the mathematics says.
+
+Expected formulas are typed from the rules: the product rule for ``@``,
+d logsumexp = softmax · dx, d max = dx at the arg-max, and ``v̇ = op(v̇)`` for the linear
+operations (sum, indexing, stack, ...).
+"""
+import re
+
+import numpy as np
+import pytest
+
+import adlab as ad
+from adlab.primitives import PRIMITIVES, Primitive
+from adlab.tracing import Traced, bind
+
+
+def _rows_of(f, primals, tangents=None):
+    """The tangent rows of ``f`` (seeds and outputs left out), keyed by primitive name."""
+    if tangents is None:
+        tangents = tuple(np.ones(np.shape(p)) if np.ndim(p) else 1.0 for p in primals)
+    trace = ad.forward(f, primals, tangents)
+    return [r for r in trace.tangent_rows if r.op not in ("seed", "output")]
+
+
+def _row(f, primals, op, tangents=None):
+    rows = [r for r in _rows_of(f, primals, tangents) if r.op == op]
+    assert len(rows) == 1, [r.formula for r in _rows_of(f, primals, tangents)]
+    return rows[0]
+
+
+def _assert_latex_well_formed(latex):
+    depth = 0
+    for ch in re.sub(r"\\[{}]", "", latex):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0, latex
+    assert depth == 0, latex
+    assert not re.search(r"(?<!_)\{-?d?\d+\}", latex), latex  # no unfilled template field
+    assert "̇" not in latex and "@" not in latex, latex  # accents and operators written in LaTeX
+
+
+A = np.array([[1.0, 2.0], [3.0, 4.0]])
+X = np.array([0.5, -1.0])
+
+
+def test_matmul_both_traced_is_the_product_rule():
+    row = _row(lambda a, x: a @ x, (A, X), "matmul")
+    assert row.formula == "v̇1 = v̇-1 @ v0 + v-1 @ v̇0"
+    assert row.latex == r"\dot{v}_{1} = \dot{v}_{-1} v_{0} + v_{-1} \dot{v}_{0}"
+    _assert_latex_well_formed(row.latex)
+
+
+def test_matmul_with_a_constant_keeps_only_the_traced_term():
+    row = _row(lambda a: a @ np.array([1.0, 2.0]), (A,), "matmul")
+    assert row.formula == "v̇1 = v̇0 @ [1, 2]"
+    row = _row(lambda x: np.array([1.0, 2.0]) @ x, (A,), "matmul")
+    assert row.formula == "v̇1 = [1, 2] @ v̇0"
+    assert row.latex == r"\dot{v}_{1} = [1, 2] \dot{v}_{0}"
+    _assert_latex_well_formed(row.latex)
+
+
+def test_matmul_of_a_value_with_itself_has_both_terms():
+    row = _row(lambda a: a @ a, (A,), "matmul")
+    assert row.formula == "v̇1 = v̇0 @ v0 + v0 @ v̇0"
+
+
+def test_logsumexp_tangent_is_softmax_weighted_sum():
+    row = _row(lambda x: ad.logsumexp(x), (X,), "logsumexp")
+    assert row.formula == "v̇1 = sum(softmax(v0) × v̇0)"
+    assert row.latex == r"\dot{v}_{1} = \sum \operatorname{softmax}(v_{0}) \times \dot{v}_{0}"
+    _assert_latex_well_formed(row.latex)
+
+
+def test_max_and_min_tangents_are_taken_at_the_extreme():
+    row = _row(lambda x: ad.max(x), (X,), "max")
+    assert row.formula == "v̇1 = v̇0[argmax v0]"
+    assert row.latex == r"\dot{v}_{1} = \dot{v}_{0}[\operatorname{argmax} v_{0}]"
+    _assert_latex_well_formed(row.latex)
+    row = _row(lambda x: ad.min(x, axis=0), (A,), "min")
+    assert row.formula == "v̇1 = v̇0[argmin v0]"
+    _assert_latex_well_formed(row.latex)
+
+
+def test_where_is_where_of_the_tangents_with_zero_for_a_constant_branch():
+    cond = np.array([True, False])
+    row = _row(lambda x, y: ad.where(cond, x, y), (X, X), "where")
+    assert row.formula == "v̇1 = where([1, 0], v̇-1, v̇0)"
+    _assert_latex_well_formed(row.latex)
+    row = _row(lambda x: ad.where(True, x, 5.0), (2.0,), "where", (3.0,))
+    assert row.formula == "v̇1 = where(True, v̇0, 0)"  # the tangent of the constant 5 is 0
+    assert row.numbers == "where(True, 3, 0)"
+    assert row.text == "v̇1 = where(True, v̇0, 0) = where(True, 3, 0) = 3"
+    assert row.latex == r"\dot{v}_{1} = \operatorname{where}(True, \dot{v}_{0}, 0)"
+
+
+def test_sum_getitem_transpose_apply_the_operation_to_the_tangent():
+    assert _row(lambda x: ad.sum(x), (X,), "sum").formula == "v̇1 = sum(v̇0)"
+    row = _row(lambda x: x[1], (X,), "getitem")
+    assert row.formula == "v̇1 = v̇0[1]"
+    assert row.latex == r"\dot{v}_{1} = \dot{v}_{0}[1]"
+    assert _row(lambda a: a.T, (A,), "transpose").formula == "v̇1 = v̇0ᵀ"
+
+
+def test_stack_joins_the_tangents_and_a_constant_contributes_zero():
+    row = _row(lambda x1, x2: ad.stack([x1, x2, 3.0]), (1.0, 2.0), "stack", (0.5, 2.0))
+    assert row.formula == "v̇1 = stack(v̇-1, v̇0, 0)"
+    assert row.numbers == "stack(0.5, 2, 0)"
+    assert row.latex == r"\dot{v}_{1} = \operatorname{stack}(\dot{v}_{-1}, \dot{v}_{0}, 0)"
+    _assert_latex_well_formed(row.latex)
+    primal = [r for r in ad.forward(lambda x1, x2: ad.stack([x1, x2, 3.0]), (1.0, 2.0),
+                                    (0.5, 2.0)).primal_rows if r.op == "stack"][0]
+    assert primal.formula == "v1 = stack(v-1, v0, 3)"  # the values, not the axis
+
+
+def test_concatenate_names_its_values_and_a_non_default_axis():
+    row = _row(lambda a, b: ad.concatenate([a, b], axis=1), (A, A), "concatenate")
+    assert row.formula == "v̇1 = concatenate(v̇-1, v̇0, axis=1)"
+    _assert_latex_well_formed(row.latex)
+
+
+def test_adjoint_rows_of_structural_operations_keep_the_partial_symbol():
+    trace = ad.reverse(lambda x1, x2: ad.sum(ad.stack([x1, x2])), (1.0, 2.0))
+    rows = {r.formula: r for r in trace.adjoint_rows}
+    assert "v̄-1 = v̄1 · ∂v1/∂v-1" in rows and "v̄0 = v̄1 · ∂v1/∂v0" in rows
+    for r in trace.adjoint_rows:
+        assert not r.numbers.rstrip().endswith("·"), r.numbers  # no half-written numbers
+        _assert_latex_well_formed(r.latex)
+
+
+def test_structural_primitive_without_a_rule_falls_back_to_the_generic_chain_rule():
+    def impl(x):
+        return bind(cube_sum, x) if type(x) is Traced else float(np.sum(np.asarray(x) ** 3))
+
+    cube_sum = Primitive("cube_sum", impl,
+                         jvp=lambda args, out, t: ad.sum(3.0 * args[0] ** 2 * t[0]),
+                         vjp=lambda k, g, args, out: g * 3.0 * args[0] ** 2,
+                         text="cubesum({0})", latex=r"\operatorname{{cubesum}}({0})")
+    trace = ad.forward(lambda x: cube_sum(x), (X,), (np.ones(2),))
+    row = [r for r in trace.tangent_rows if r.op == "cube_sum"][0]
+    assert row.formula == "v̇1 = ∂v1/∂v0 · v̇0"
+    assert row.latex == r"\dot{v}_{1} = \frac{\partial v_{1}}{\partial v_{0}} \cdot \dot{v}_{0}"
+    assert trace.tangent == pytest.approx(3 * 0.5 ** 2 + 3 * 1.0)  # 3x² summed
+
+
+@pytest.mark.parametrize("name", [n for n, p in PRIMITIVES.items() if p.partials is None])
+def test_every_structural_primitive_says_how_its_tangent_row_reads(name):
+    prim = PRIMITIVES[name]
+    has_template = prim.tangent_text is not None and prim.tangent_latex is not None
+    assert prim.linear is True or has_template, (
+        f"{name}: set linear=True (the tangent rule is the operation) or tangent_text/latex")

@@ -264,20 +264,12 @@ def _is_option(token: str) -> bool:
 def _split_call(line: str) -> tuple[str, str]:
     """``"f(2.0, -5.0) --mode forward"`` -> ``("f(2.0, -5.0)", "--mode forward")``.
 
-    Options start at the first ``-x`` / ``--x`` outside brackets and quotes.
+    Options start at the first ``-x`` / ``--x`` token outside brackets and quotes.
     """
-    depth, quote = 0, None
-    for i, ch in enumerate(line):
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and (i == 0 or line[i - 1].isspace()) and _is_option(line[i:i + 2]):
-            return line[:i].strip(), line[i:]
+    tokens = _top_level_tokens(line)
+    for i, token in enumerate(tokens):
+        if _is_option(token):
+            return " ".join(tokens[:i]), " ".join(tokens[i:])
     return line.strip(), ""
 
 

@@ -78,16 +78,23 @@ class Primitive:
             return self.jvp_rule(args, out, tangents)
         total = None
         for partial, t in zip(self.partials, tangents):
-            if t is None:
-                continue
-            if partial is ONE:
-                term = t
-            elif partial is MINUS_ONE:
-                term = -t
-            else:
-                term = t * partial(*args, out)
-            total = term if total is None else total + term
+            if t is not None:
+                term = times_partial(t, partial, args, out)
+                total = term if total is None else total + term
         return broadcast_like(total, out)
+
+
+def times_partial(seed, partial, args, out):
+    """``seed × ∂out/∂arg`` for one entry of a partials table (ONE, MINUS_ONE: no product).
+
+    The chain rule's one step, shared by forward mode (seed = a tangent) and reverse mode
+    (seed = an adjoint); the reverse sweep's hot loop inlines it.
+    """
+    if partial is ONE:
+        return seed
+    if partial is MINUS_ONE:
+        return -seed
+    return seed * partial(*args, out)
 
 
 #: name -> Primitive, in the order they are defined

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DerivativeError, DomainError
-from .primitives import MINUS_ONE, ONE, unbroadcast
+from .primitives import MINUS_ONE, ONE, times_partial, unbroadcast
 from . import tracing
 from .tracing import _DOMAIN_FAILURES, node_description, raw
 
@@ -156,13 +156,7 @@ def _adjoint_loop_with_steps(nodes, n_inputs, adjoints, on_step):
                 if partials is None:
                     contribution = prim.vjp_rule(k, g, args, out)
                 else:
-                    partial = partials[k]
-                    if partial is ONE:
-                        contribution = g
-                    elif partial is MINUS_ONE:
-                        contribution = -g
-                    else:
-                        contribution = g * partial(*args, out)
+                    contribution = times_partial(g, partials[k], args, out)
                     if type(contribution) is not float:
                         contribution = unbroadcast(contribution, args[k])
             except DerivativeError:  # an inner rule's failure is named at this node

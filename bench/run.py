@@ -295,6 +295,22 @@ def plot(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def write_tables(results, out: Path) -> None:
+    """The Markdown table in ``out`` and, for the default output folder, in the README."""
+    text = table(results)
+    (out / "README-table.md").write_text(text)
+    if out.resolve() == RESULTS.resolve() and README.exists():
+        readme = README.read_text(encoding="utf-8")
+        if START in readme and END in readme:
+            head, rest = readme.split(START, 1)
+            README.write_text(head + START + "\n" + text.strip() + "\n" + END
+                              + rest.split(END, 1)[1], encoding="utf-8")
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
@@ -305,7 +321,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     if args.table_only:
         results = json.loads((args.out / "results.json").read_text())
-        (args.out / "README-table.md").write_text(table(results))
+        write_tables(results, args.out)
         plot(results, args.out / "benchmarks.png")
         return results
     start = time.perf_counter()
@@ -319,7 +335,7 @@ def main(argv=None) -> dict:
     results["seconds"] = time.perf_counter() - start
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    (args.out / "README-table.md").write_text(table(results))
+    write_tables(results, args.out)
     plot(results, args.out / "benchmarks.png")
     print((args.out / "README-table.md").read_text())
     return results

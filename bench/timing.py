@@ -31,14 +31,22 @@ def calls_for(fn, budget: float = 0.05) -> int:
     return max(1, int(budget / max(once, 1e-7)))
 
 
-def measure_interleaved(fns: dict, repeats: int) -> dict:
-    """Like :func:`measure` for several functions, run round-robin (one call each per repeat) so
-    that a noisy machine slows every library alike; returns ``{name: {"median", "min"}}``."""
+def measure_interleaved(fns: dict, repeats: int, budget: float = 0.05) -> dict:
+    """Like :func:`measure` for several functions, run round-robin so that a noisy machine slows
+    every library alike; returns ``{name: {"median", "min"}}`` in seconds per call.
+
+    Each repeat times a block of consecutive calls (about ``budget`` seconds, at least one) after a
+    full collection. A block, not a single call: a full collection also empties CPython's free
+    lists of floats and tuples, so a lone call right after it measures the allocator refilling
+    them rather than the steady state a user's repeated calls (a training loop) run in.
+    """
+    numbers = {name: calls_for(fn, budget) if budget > 0 else 1 for name, fn in fns.items()}
     times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             gc.collect()
             start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+            for _ in range(numbers[name]):
+                fn()
+            times[name].append((time.perf_counter() - start) / numbers[name])
     return {name: {"median": statistics.median(t), "min": min(t)} for name, t in times.items()}

@@ -175,8 +175,8 @@ def table(results: dict) -> str:
               "garbage collector on; adlab records its evaluation trace while doing so. Each "
               "repeat times consecutive calls (about 50 ms) after a full collection, the steady "
               "state of repeated calls; a single call right after `gc.collect()` (which empties "
-              "CPython's float and tuple free lists) costs adlab about 1.4× more and micrograd "
-              "about 1.1× more.", "",
+              "CPython's float and tuple free lists) measured 1.2–1.4× slower for adlab and no "
+              "slower for micrograd at 1e3 nodes.", "",
               "| nodes | adlab | micrograd | torch | autograd | adlab / micrograd (target) |",
               "|---:|---:|---:|---:|---:|---|"]
     by = {}

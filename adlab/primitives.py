@@ -30,15 +30,17 @@ ONE, MINUS_ONE = 1, -1  # partials that need no computation: the contribution is
 
 
 class Primitive:
-    """An elementary operation (see the module docstring for what each field means)."""
+    # An elementary operation (see the module docstring for what each field means). Its
+    # ``__doc__`` is written from the table, so that ``ad.log?`` in a notebook describes ``log``.
 
     __slots__ = ("name", "impl", "partials", "jvp_rule", "vjp_rule", "domain", "text", "latex",
                  "partial_text", "partial_latex", "tangent_text", "tangent_latex", "linear",
-                 "symbolic")
+                 "symbolic", "note")
 
     def __init__(self, name, impl, *, partials=None, jvp=None, vjp=None, domain=None,
                  text, latex, partial_text=None, partial_latex=None, tangent_text=None,
-                 tangent_latex=None, linear=False):
+                 tangent_latex=None, linear=False, note=None):
+        self.note = note  # a convention worth stating (a derivative at a kink)
         self.name = name
         self.impl = impl
         self.partials = partials
@@ -72,6 +74,23 @@ class Primitive:
     def __repr__(self):
         return f"<primitive {self.name}>"
 
+    @property
+    def __doc__(self):
+        if self.partials is None:
+            return (f"adlab primitive {self.name!r}, a structural operation on arrays; its "
+                    f"derivative rules are explicit (jvp/vjp)."
+                    + (f"\nDomain: {self.domain}." if self.domain else ""))
+        args = ["x"] if len(self.partials) == 1 else [f"x{k + 1}" for k in range(len(self.partials))]
+        lines = [f"adlab primitive {self.name!r}: {self.text.format(*args)}, elementwise on numbers "
+                 f"and numpy arrays (with broadcasting)."]
+        for k, partial in enumerate(self.partial_text or ()):
+            lines.append(f"∂/∂{args[k]} = {partial.format(*args)}")
+        if self.domain:
+            lines.append(f"Domain: {self.domain}.")
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
     def jvp(self, args, out, tangents):
         """Tangent of the output given tangents of the arguments (``None`` = constant argument)."""
         if self.partials is None:
@@ -102,12 +121,10 @@ PRIMITIVES: dict[str, Primitive] = {}
 
 
 class UnaryPrimitive(Primitive):
-    """An elementwise function of one argument, callable on floats at the speed of ``math``.
-
-    Derivative rules call such functions on plain floats in every reverse sweep (``cos`` in sin's
-    rule), so the float case skips the generic dispatch; out-of-domain floats still go through
-    ``bind1``, which names the problem.
-    """
+    # An elementwise function of one argument, callable on floats at the speed of ``math``.
+    # Derivative rules call such functions on plain floats in every reverse sweep (``cos`` in
+    # sin's rule), so the float case skips the generic dispatch; out-of-domain floats still go
+    # through ``bind1``, which names the problem. (No docstring: ``__doc__`` comes from the table.)
 
     __slots__ = ("float_impl",)
 
@@ -118,6 +135,9 @@ class UnaryPrimitive(Primitive):
             except _DOMAIN_FAILURES:
                 pass  # report it the usual way
         return bind1(self, x)
+
+
+UnaryPrimitive.__doc__ = Primitive.__dict__["__doc__"]  # a class body always sets __doc__ (None)
 
 
 def _define(name, impl, **fields) -> Primitive:
@@ -314,6 +334,7 @@ sqrt = _define("sqrt", _unary(math.sqrt, np.sqrt, "sqrt"),
                text="√{0}", latex=r"\sqrt{{{0}}}", partial_text=("1/(2√{0})",),
                partial_latex=(r"\frac{{1}}{{2\sqrt{{{0}}}}}",))
 absolute = _define("abs", _unary(builtins.abs, _abs_array, "abs"),
+                   note="abs'(0) is taken to be 0 (the subgradient JAX and PyTorch use).",
                    partials=(lambda x, out: _sign(x),),
                    text="|{0}|", latex=r"\left|{0}\right|", partial_text=("sign {0}",),
                    partial_latex=(r"\operatorname{{sign}} {0}",))
@@ -322,6 +343,7 @@ sigmoid = _define("sigmoid", _unary(_sigmoid_float, _sigmoid_array, "sigmoid"),
                   text="σ({0})", latex=r"\sigma({0})", partial_text=("σ({0})(1 - σ({0}))",),
                   partial_latex=(r"\sigma({0})(1-\sigma({0}))",))
 relu = _define("relu", _unary(_relu_float, _relu_array, "relu"),
+               note="relu'(0) is taken to be 0 (as in JAX and PyTorch).",
                partials=(lambda x, out: _step(x),),
                text="relu {0}", latex=r"\operatorname{{relu}} {0}", partial_text=("[{0} > 0]",),
                partial_latex=(r"[{0} > 0]",))
@@ -344,10 +366,12 @@ def _minimum_impl(x, y):
 
 
 maximum = _define("maximum", _maximum_impl, partials=(_max_partial(True), _max_partial(False)),
+                  note="At a tie (x1 = x2) each argument receives half of the derivative.",
                   text="max({0}, {1})", latex=r"\max({0}, {1})",
                   partial_text=("[{0} > {1}]", "[{1} > {0}]"),
                   partial_latex=(r"[{0} > {1}]", r"[{1} > {0}]"))
 minimum = _define("minimum", _minimum_impl, partials=(_max_partial(False), _max_partial(True)),
+                  note="At a tie (x1 = x2) each argument receives half of the derivative.",
                   text="min({0}, {1})", latex=r"\min({0}, {1})",
                   partial_text=("[{0} < {1}]", "[{1} < {0}]"),
                   partial_latex=(r"[{0} < {1}]", r"[{1} < {0}]"))

@@ -208,3 +208,16 @@ def test_hessian_of_a_scalar_function_of_a_scalar():
 def test_transformations_keep_readable_names():
     assert "survey_f" in ad.grad(survey_f).__name__
     assert "survey_f" in ad.jacobian(survey_f).__name__
+
+
+def test_every_primitive_documents_itself_from_the_table():
+    """`ad.relu?` in a notebook: the docstring is written from the table, conventions included."""
+    import inspect
+    for prim in ad.PRIMITIVES.values():
+        doc = inspect.getdoc(prim)
+        assert doc and repr(prim.name) in doc, prim.name
+    assert "∂/∂x = 1/x" in inspect.getdoc(ad.log)
+    assert "log needs a positive input" in inspect.getdoc(ad.log)
+    assert "relu'(0) is taken to be 0" in inspect.getdoc(ad.relu)
+    assert "abs'(0) is taken to be 0" in inspect.getdoc(ad.abs)
+    assert "half of the derivative" in inspect.getdoc(ad.maximum)

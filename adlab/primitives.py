@@ -171,13 +171,17 @@ def _unary(math_fn, numpy_fn, prim_name):
 
 def unbroadcast(value, like):
     """Sum ``value`` down to the shape of ``like`` (the reverse of numpy broadcasting)."""
-    target = np.shape(like)
-    shape = np.shape(value)
+    target = like.shape if type(like) is np.ndarray else np.shape(like)
+    plain = type(value) is np.ndarray  # not traced: numpy directly (this runs in every sweep)
+    shape = value.shape if plain else np.shape(value)
     if shape == target:
         return value
     extra = len(shape) - len(target)
     axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(target)
                                        if n == 1 and shape[extra + i] != 1)
+    if plain:
+        summed = value.sum(axis=axes, keepdims=True) if axes else value
+        return summed.reshape(target) if target else float(summed.reshape(()))
     summed = sum(value, axis=axes, keepdims=True) if axes else value
     if np.shape(summed) == target:
         return summed

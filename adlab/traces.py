@@ -64,8 +64,9 @@ class _Trace:
         return R.primal_rows(self.recording)
 
     def __repr__(self) -> str:
-        return (f"<{type(self).__name__} of {self.recording.function_name}: "
-                f"{self.n_inputs} inputs, {self.operation_count} operations, value {R.fmt(self.value) if np.ndim(raw(self.recording.output_values[0])) == 0 or len(self.recording.output_values) > 1 else 'array'}>")
+        values = ", ".join(R.fmt(v) for v in self.recording.output_values)
+        return (f"<{type(self).__name__} of {self.recording.function_name}: {self.n_inputs} "
+                f"inputs, {self.operation_count} operations, value {values}>")
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InputError
-from .primitives import reshape, stack
-from .recording import record, zero_like
+from .primitives import reshape, stack, zeros_like
+from .recording import record
 from .sweeps import adjoint_sweep, tangent_sweep
 from .traces import ForwardTrace, _as_args, _leaves_like, describe_output
 from .tracing import raw
@@ -29,7 +29,7 @@ def _argnums(argnums, n_args, name):
 
 
 def _input_gradients(rec, adjoints, single):
-    leaves = [a if a is not None else zero_like(v)
+    leaves = [a if a is not None else zeros_like(v)
               for a, (_, _, _, v) in zip(adjoints[:rec.n_inputs], rec.nodes)]
     grads = rec.rebuild_inputs(leaves)
     return grads[0] if single else grads
@@ -119,7 +119,7 @@ def jacobian(f, mode="reverse", argnums=0):
             for j in range(n):
                 tangents = _unit_leaves(in_leaves, in_sizes, j)
                 swept = tangent_sweep(rec.nodes, rec.n_inputs, tangents)
-                columns.append(_flat([swept[p] if p is not None else zero_like(v) for p, v in
+                columns.append(_flat([swept[p] if p is not None else zeros_like(v) for p, v in
                                       zip(rec.output_parents, rec.output_values)], m))
             matrix = stack(columns, axis=1) if columns else np.zeros((m, 0))
         else:
@@ -128,7 +128,7 @@ def jacobian(f, mode="reverse", argnums=0):
                 cotangents = _unit_leaves(rec.output_values, out_sizes, i)
                 seeds = [(p, g) for p, g in zip(rec.output_parents, cotangents) if p is not None]
                 adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, seeds)
-                rows.append(_flat([a if a is not None else zero_like(v) for a, v in
+                rows.append(_flat([a if a is not None else zeros_like(v) for a, v in
                                    zip(adjoints[:rec.n_inputs], in_leaves)], n))
             matrix = stack(rows, axis=0) if rows else np.zeros((0, n))
         out_shape = np.shape(raw(rec.output_values[0])) if len(out_sizes) == 1 else (m,)

@@ -124,11 +124,6 @@ def record(f, args: tuple, argnums=None) -> Recording:
                      rebuild_output, rebuild_inputs)
 
 
-def zero_like(value):
-    value = raw(value)
-    return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
-
-
 def count_sweep_operations(recording: Recording, sweep, seeds) -> int:
     """How many elementary operations ``sweep(nodes, n_inputs, seeds)`` performs on this recording.
 

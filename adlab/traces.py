@@ -8,7 +8,8 @@ import numpy as np
 
 from . import rows as R
 from .errors import InputError
-from .recording import Recording, count_sweep_operations, record, zero_like
+from .primitives import zeros_like
+from .recording import Recording, count_sweep_operations, record
 from .sweeps import adjoint_sweep, tangent_sweep
 from .tracing import raw
 from .tree import as_input, flatten
@@ -111,7 +112,7 @@ class ForwardTrace(_Trace):
     def tangent(self):
         """The directional derivative ``ẏ`` of the output, nested as the output."""
         rec = self.recording
-        return rec.rebuild_output([self.tangents[p] if p is not None else zero_like(v)
+        return rec.rebuild_output([self.tangents[p] if p is not None else zeros_like(v)
                                    for p, v in zip(rec.output_parents, rec.output_values)])
 
     @cached_property
@@ -153,7 +154,7 @@ class ReverseTrace(_Trace):
     def grad(self):
         """``x̄``: the adjoint of every input, nested like the arguments (a tuple, one per argument)."""
         rec = self.recording
-        leaves = [a if a is not None else zero_like(v)
+        leaves = [a if a is not None else zeros_like(v)
                   for a, (_, _, _, v) in zip(self.adjoints[:rec.n_inputs], rec.nodes)]
         return rec.rebuild_inputs(leaves)
 

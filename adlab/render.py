@@ -181,9 +181,17 @@ def dot_source(model: GraphModel, prefix: str = TOKEN) -> str:
 
 
 def _widest(text: str, other: str) -> str:
-    """``text`` padded with spaces to the length of ``other`` (so the box fits both)."""
-    width = len(other) + 3  # renderers' fonts run a little wider than dot's estimate
-    return text if len(text) >= width else text + " " * (width - len(text))
+    """``text`` padded to the length of ``other``, so that the box fits both.
+
+    No-break spaces (dot drops trailing plain spaces when it sizes a box), on both sides so the
+    text stays centred, and a quarter more than the count: browsers' sans-serif fonts run wider
+    than dot's estimate of Helvetica.
+    """
+    width = int(len(other) * 1.25) + 2
+    missing = width - len(text)
+    if missing <= 0:
+        return text
+    return "\u00a0" * (missing // 2) + text + "\u00a0" * (missing - missing // 2)
 
 
 def dot_path() -> str | None:
@@ -266,8 +274,9 @@ def _truncate(pairs: list, limit: int = MAX_TABLE_ROWS):
     return pairs[:half] + [None] + pairs[-half:], len(pairs) - 2 * half
 
 
-TABLE_CSS = ("border-collapse:collapse;font-family:var(--jp-code-font-family,monospace);"
-             "font-size:12px;color:inherit")
+# a proportional font: monospace fonts draw the combining bar of v̄ beside the letter, not over it
+TABLE_CSS = ("border-collapse:collapse;font-family:var(--jp-content-font-family,sans-serif);"
+             "font-variant-numeric:tabular-nums;font-size:13px;color:inherit")
 CELL_CSS = "text-align:left;padding:1px 10px;white-space:nowrap"
 
 

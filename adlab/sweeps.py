@@ -74,6 +74,36 @@ def _own_input_adjoints(adjoints, n_inputs):
             seen.add(id(a))
 
 
+def _broadcast_scalar(g):
+    """The number ``c`` when ``g`` is ``c`` broadcast to an array (what ``sum`` sends back)."""
+    if type(g) is np.ndarray and g.ndim and not any(g.strides):
+        return g.flat[0]
+    return None
+
+
+def _negated(g):
+    """``-g``; a broadcast number stays a broadcast (no array is written)."""
+    c = _broadcast_scalar(g)
+    return -g if c is None else np.broadcast_to(-c, g.shape)
+
+
+def _times(g, partial, args, out):
+    """``g × partial``, written into ``partial`` when it is a fresh temporary of the output's shape
+    (``cos x`` in sin's rule, ``1/x`` in log's), and not multiplied at all when ``g`` is 1.
+
+    A partial that is one of the node's own values (``y`` in mul's rule) is never written to.
+    """
+    if (type(partial) is np.ndarray and partial.base is None and partial.flags.writeable
+            and partial.shape == np.shape(out) and partial.dtype == np.float64
+            and partial is not out and not any(partial is a for a in args)):
+        c = g if type(g) is float else _broadcast_scalar(g)
+        if c is not None and c == 1.0:
+            return partial
+        if type(g) is float or (type(g) is np.ndarray and g.shape == partial.shape):
+            return np.multiply(partial, g, out=partial)
+    return g * partial
+
+
 def _adjoint_loop(nodes, n_inputs, adjoints):
     """The hot loop: ``v̄k += v̄i × ∂vi/∂vk`` for every node ``i`` from last to first.
 
@@ -108,9 +138,9 @@ def _adjoint_loop(nodes, n_inputs, adjoints):
                             if type(total) is np.ndarray:
                                 owned[id(total)] = (p, total)
                             continue
-                        contribution = -g
+                        contribution = _negated(g)
                     else:
-                        contribution = g * partial(*args, out)
+                        contribution = _times(g, partial(*args, out), args, out)
                         if type(contribution) is np.ndarray:
                             contribution = unbroadcast(contribution, args[k])
                             previous = adjoints[p]

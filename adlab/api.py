@@ -14,7 +14,6 @@ from .recording import record
 from .sweeps import adjoint_sweep, tangent_sweep
 from .traces import ForwardTrace, _as_args, _leaves_like, describe_output
 from .tracing import raw
-from .tree import flatten
 
 
 def _argnums(argnums, n_args, name):

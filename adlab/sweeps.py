@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import DerivativeError, DomainError
+from .errors import DerivativeError
 from .primitives import MINUS_ONE, ONE, times_partial, unbroadcast
 from . import tracing
 from .tracing import _DOMAIN_FAILURES, node_description, raw

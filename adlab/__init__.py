@@ -28,8 +28,10 @@ __version__ = "0.1.0"
 # Layers above the engine, imported on first use so that `import adlab` stays light:
 #   ad.fd / ad.finite_differences, ad.symbolic   the other two methods
 #   ad.show, ad.step                             graphs, tables and the step-through player
+#   ad.exercises                                 the lessons' self-checking exercises
 _LAZY = {"fd": ("finite_differences", None), "finite_differences": ("finite_differences", None),
-         "symbolic": ("symbolic", None), "show": ("render", "show"), "step": ("widgets", "step")}
+         "symbolic": ("symbolic", None), "exercises": ("exercises", None),
+         "show": ("render", "show"), "step": ("widgets", "step")}
 
 
 def __getattr__(name):

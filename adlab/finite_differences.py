@@ -347,9 +347,10 @@ class ErrorSweep:
     def summary(self) -> str:
         theory = (f"{self.h_optimal_theory:.2g}" if self.h_optimal_theory is not None
                   else "none (the model has no V: any small h)")
+        at = next(r.error for r in self.rows if r.h == self.h_optimal_measured)
         return (f"{self.scheme} differences at x = {self.x:g}: optimal h measured "
-                f"{self.h_optimal_measured:.2g} (smallest error {self.error_optimal_measured:.2g} "
-                f"at h = {self.h_smallest_error:.2g}), theory {theory}")
+                f"{self.h_optimal_measured:.2g} (the bottom of the V's trend; error {at:.2g} "
+                f"there), theory {theory}")
 
     def __str__(self) -> str:
         lines = [self.summary(), f"{'h':>10}  {'error':>10}  {'truncation':>10}  {'round-off':>10}"]
@@ -400,13 +401,26 @@ class ErrorSweep:
 
 
 def _smoothed_argmin(rows, exact):
-    """The h where the error, averaged on a log scale over the steps within a factor √10 either
-    side, is smallest: round-off makes single errors random (a lucky step can be exact), so the
-    optimum is read off the trend of the V, not off one point."""
-    log_h = np.log10([r.h for r in rows])
-    floor = EPS * max(abs(exact), 1e-300) * 1e-3
-    log_error = np.log10(np.maximum([r.error for r in rows], floor))
-    trend = [log_error[np.abs(log_h - lh) <= 0.5].mean() for lh in log_h]
+    """The h at the bottom of the V's trend: the median of log10|error| over the steps within half
+    a decade either side, smallest.
+
+    Round-off makes single errors random: a lucky step can be exact (error 0, common for
+    polynomials at integer points) or fall far below its neighbours, so the optimum is read off
+    the trend of the V, never off one point. Exact zeros are luck, not the trend's level: they are
+    left out, and a median of what remains ignores single outliers. (If every error is 0, the
+    smallest step is returned.)
+    """
+    h = np.array([r.h for r in rows])
+    error = np.array([r.error for r in rows])
+    nonzero = error > 0
+    if not nonzero.any():
+        return float(h.min())
+    log_h, log_error = np.log10(h), np.log10(np.where(nonzero, error, 1.0))
+    trend = np.full(len(rows), np.inf)
+    for i, lh in enumerate(log_h):
+        near = nonzero & (np.abs(log_h - lh) <= 0.5 + 1e-9)
+        if near.sum() >= min(2, nonzero.sum()):
+            trend[i] = np.median(log_error[near])
     return rows[int(np.argmin(trend))].h
 
 

@@ -297,3 +297,42 @@ def test_complex_step_needs_a_complex_safe_function():
 def test_gradient_of_vector_function_points_to_jacobian():
     with pytest.raises(InputError, match="jacobian"):
         fd.gradient(lambda v: v * 2, np.array([1.0, 2.0]))
+
+
+def test_measured_optimum_ignores_steps_that_happen_to_be_exact():
+    # ∂f/∂x1 of the survey's f at (2, 5) as a function of x1 alone: some steps give an error of
+    # exactly 0 (and single ones fall far below their neighbours); the V's bottom is near 1e-7
+    f = lambda x: math.log(x) + 5 * x - math.sin(5)  # noqa: E731
+    sweep = fd.error_sweep(f, 2.0, exact=5.5, scheme="forward")
+    assert any(r.error == 0 for r in sweep.rows if r.h < 1e-9)       # the lucky steps exist
+    theory = math.sqrt(2 * EPS * abs(math.log(2) + 10 - math.sin(5)) / 0.25)
+    assert sweep.h_optimal_theory == pytest.approx(theory, rel=1e-6)
+    assert 0.1 < sweep.h_optimal_measured / theory < 10, sweep.summary()
+    assert 1e-8 < sweep.h_optimal_measured < 1e-6
+
+
+# polynomials at integer points: many steps are exact in floating point
+POLYNOMIALS = [  # (f, x, f(x), f'(x), f''(x), f'''(x)), derivatives by hand
+    (lambda x: x ** 3, 2.0, 8.0, 12.0, 12.0, 6.0),
+    (lambda x: x ** 4 - 3 * x, 1.0, -2.0, 1.0, 12.0, 24.0),
+    (lambda x: 5 * x ** 3 + x ** 2, 3.0, 144.0, 141.0, 92.0, 30.0),
+]
+
+
+@pytest.mark.parametrize("scheme", ["forward", "backward", "central"])
+@pytest.mark.parametrize("case", range(len(POLYNOMIALS)))
+def test_measured_optimum_on_polynomials_at_integer_points(case, scheme):
+    f, x, f0, f1, f2, f3 = POLYNOMIALS[case]
+    sweep = fd.error_sweep(f, x, exact=f1, scheme=scheme)
+    theory = _theory_optimum(scheme, f0, f2, f3)
+    assert 0.1 < sweep.h_optimal_measured / theory < 10, sweep.summary()
+
+
+def test_measured_optimum_survives_a_single_outlier():
+    rows = fd.error_sweep(ad.exp, 1.0, scheme="forward").rows
+    bottom = fd.error_sweep(ad.exp, 1.0, scheme="forward").h_optimal_measured
+    # one absurdly good point far from the bottom must not move the optimum
+    k = next(i for i, r in enumerate(rows) if r.h > 1e-13)
+    rows[k] = rows[k]._replace(error=1e-30)
+    from adlab.finite_differences import _smoothed_argmin
+    assert _smoothed_argmin(rows, math.e) == bottom

@@ -70,6 +70,8 @@ def _name(text) -> str:
 
 def _pairs(answer) -> list[tuple[str, float]]:
     example = "[('v-1', 2.0), ('v0', 3.0), ('v1', …), …]"
+    if isinstance(answer, dict):  # {"v-1": 2.0, ...} in row order reads the same
+        answer = list(answer.items())
     if not isinstance(answer, (list, tuple)) or not answer:
         raise Rejected(f"expected a list of (name, value) pairs, got {describe_value(answer)}.",
                        f"Write the trace as {example}.")
@@ -124,6 +126,9 @@ def primal_trace(answer):
     if first < 2:
         return wrong(f"the input {names[first]} has the wrong value.",
                      "q is evaluated at x1 = 2, x2 = 3.")
+    if close(values[first], want_values[first], rtol=0, atol=1e-2):
+        return wrong(f"row {names[first]} is close, but not right to three decimals.",
+                     "Keep three decimals (use math.log for ln, or Python to do the arithmetic).")
     return wrong(f"row {names[first]} has the wrong value ({values[first]:g}).",
                  f"Which operation does Python perform as step {names[first][1:]}? Evaluate it on "
                  f"the values of the rows it reads (3 decimals are enough).")

@@ -110,6 +110,8 @@ WRONG = {
         ([("v-1", 2.0), ("v0", 3.0), ("v1", 5.0), ("v2", 15.0), ("v3", math.log(2.0)),
           ("v4", 14.3)], "row v4"),
         (list(range(7)), "pair"),
+        (_q[:4] + [("v3", 0.69)] + _q[5:], "three decimals"),
+        (dict(_q_survey_order), "left to right"),
     ],
     "03-count-nodes": [(10, "inputs"), (9, "one too many"), (11, "output row"),
                        (4, "loop body once"), (5, "too few"), (14, "too many")],

@@ -97,6 +97,10 @@ def check_central_difference(answer):
     label = "(f(x) = x³, x = 2, h = 0.5)"
     value = _number(call(student, _cube, x, h, label=label), student, label)
     if not _near(value, 3 * x * x + h * h, 1e-12):
+        if _near(value, 3 * x * x + h * h / 4, 1e-12):
+            return wrong(f"for x³ at x = 2 with h = 0.5 your function gives {value:.6g}: that "
+                         f"is a central difference over x ± h/2.",
+                         "The exercise asks for the points x + h and x - h, 2h apart.")
         if abs(value - 3 * x * x) < 1e-4:
             return wrong(f"for x³ at x = 2 with h = 0.5 your function gives {value:.6g}, the "
                          f"exact derivative 12: it does not use the step h it was given.",
@@ -309,7 +313,8 @@ def _run_check(student, f, grad, x, what):
     return _number(value, student, label)
 
 
-@exercise("01-gradient-check", "write gradient_check(f, grad_f, x): the relative error of a gradient")
+@exercise("01-gradient-check",
+          "write gradient_check(f, grad_f, x): the relative error of a gradient")
 def check_gradient_check(answer):
     student = as_function(answer, "a function gradient_check(f, grad_f, x)")
     for what, f, grad, bad, bug, x in _CHECK_CASES:

@@ -68,6 +68,10 @@ def central_precedence(f, x, h):
     return (f(x + h) - f(x - h)) / 2 * h
 
 
+def central_half_steps(f, x, h):
+    return (f(x + h / 2) - f(x - h / 2)) / h
+
+
 def central_own_step(f, x, h):
     h = 1e-5
     return (f(x + h) - f(x - h)) / (2 * h)
@@ -113,11 +117,13 @@ SOLUTIONS = {
 WRONG = {
     "01-central-difference": [(forward_difference, "forward"), (backward_difference, "backward"),
                               (central_over_h, "2h"), (central_precedence, "parentheses"),
-                              (central_own_step, "use the h")],
+                              (central_own_step, "use the h"),
+                              (central_half_steps, "x ± h/2")],
     "01-order-from-slope": [(16.0, "factor"), (2.0, "central"), (-4.0, "positive"),
                             (3e-9, "size of an error"), (0.25, "divide")],
     "01-best-step": [(2e-10, "vertical axis"), (1e-3, "truncation"), (3.2e-8, "luck")],
-    "01-gradient-evaluations": [(1000, "base point"), (2000, "central"), (1, "one slope per input")],
+    "01-gradient-evaluations": [(1000, "base point"), (2000, "central"),
+                                (1, "one slope per input")],
     "01-gradient-check": [(check_absolute, "absolute"), (check_over_fd_norm, "larger of the two"),
                           (check_entrywise, "one number"), (check_max_norm, "euclidean"),
                           (check_big_step, "step")],

@@ -164,7 +164,7 @@ class _Student:
         self.ops = SimpleNamespace(sin=sin, log=log, exp=exp)
 
     def run(self, function, points, tangents, label, unfinished=""):
-        where = ", ".join(f"{p:g} + {t:g}ε" for p, t in zip(points, tangents))
+        where = _where(function, points, tangents)
         try:
             duals = [call(self.Dual, p, t, label=f"({p!r}, {t!r})")
                      for p, t in zip(points, tangents)]
@@ -180,6 +180,13 @@ class _Student:
                            f"NotImplementedError.",
                            "Fill in every part marked 'your code here'.") from None
         return _numbers(result, label)
+
+
+def _where(function, points, tangents):
+    """``x = 1.5 + 0.7ε, y = -2 + 0.3ε``: the dual numbers a test runs on, named as in its code."""
+    names = function.__code__.co_varnames[1:1 + len(points)]
+    return ", ".join(f"{name} = {p:g} {'-' if t < 0 else '+'} {abs(t):g}ε"
+                     for name, p, t in zip(names, points, tangents))
 
 
 def _unpack(answer):
@@ -234,7 +241,7 @@ def dual_numbers(answer):
                 raise Rejected(e.message, error_hint) from None
             raise
         ref_value, ref_tangent = _reference(function, points, tangents)
-        where = ", ".join(f"{p:g} + {t:g}ε" for p, t in zip(points, tangents))
+        where = _where(function, points, tangents)
         if not close(value, ref_value, rtol=1e-9, atol=1e-12):
             raise Rejected(f"{label} at {where}: the value part is {value:.6g}, but {label} "
                            f"is {ref_value:.6g} there.", value_hint)
@@ -274,8 +281,8 @@ def dual_numbers(answer):
     # a plain number on the left
     for label, function, method, meaning in _LEFT_NUMBERS:
         compare(function, (1.5,), (0.7,), label,
-                f"With a number on the left, Python calls x.{method}(number), which must "
-                f"compute {meaning}: for - and / the order matters.",
+                f"With a number on the left, Python calls x.{method}(other) with the number as "
+                f"other, and it must compute {meaning}: for - and / the order matters.",
                 lambda got, m=method, meaning=meaning: (
                     f"x.{m}(other) computes {meaning}: differentiate that, with the number's "
                     f"tangent 0."),

@@ -20,6 +20,7 @@ from .array_primitives import (arccos, arcsin, arctan, array, concatenate, cosh,
                                matmul, max, mean, min, sinh, softmax, square, swapaxes, transpose,
                                where)
 from .rows import Row
+from .sweeps import count_sweeps
 from .traces import Cost, ForwardTrace, ReverseTrace, forward, reverse
 from .tracing import Traced
 
@@ -54,7 +55,7 @@ def unload_ipython_extension(ipython):
     unload(ipython)
 
 __all__ = [
-    "forward", "reverse", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
+    "forward", "reverse", "count_sweeps", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
     "log", "exp", "sin", "cos", "tan", "tanh", "sqrt", "abs", "maximum", "minimum", "relu",
     "sigmoid", "sum", "reshape", "stack",
     "array", "mean", "max", "min", "matmul", "dot", "transpose", "swapaxes", "concatenate",

@@ -139,6 +139,13 @@ def _steps(h, x, scheme, names):
 
 # ---------------------------------------------------------------------- evaluating f
 
+class _Failure(Exception):
+    """An evaluation failed; ``error(where)`` is the message, formatted only when needed."""
+
+    def __init__(self, error):
+        self.error = error
+
+
 class _Problem:
     """f with its arguments flattened to one vector, counting its evaluations."""
 
@@ -179,37 +186,48 @@ class _Problem:
         rebuilt = self.rebuild_args(leaves)
         return (rebuilt[0],) if self.single else tuple(rebuilt)
 
-    def __call__(self, vector, where: str, complex_step=False):
-        """f at the flat point ``vector`` as a flat output vector; ``where`` names the point."""
+    def __call__(self, vector, where, complex_step=False):
+        """f at the flat point ``vector`` as a flat output vector; ``where`` names the point (a
+        string, or a function giving it: messages are only formatted when something fails)."""
         self.evaluations += 1
         try:
-            with np.errstate(all="ignore"):
-                result = self.f(*self.args(vector))
+            return self._evaluate(vector, complex_step)
+        except _Failure as failure:
+            raise failure.error(where if isinstance(where, str) else where()) from None
+
+    def _evaluate(self, vector, complex_step):
+        try:
+            result = self.f(*self.args(vector))  # numpy's warnings are off (see _jacobian)
         except AdlabError as error:
             if complex_step and isinstance(error, TypeError):
-                raise self._not_complex(where, error) from None
-            raise DomainError(f"{self.fname} failed at {where}: {error}") from None
+                raise _Failure(lambda where, e=error: self._not_complex(where, e)) from None
+            raise _Failure(lambda where, e=error: DomainError(
+                f"{self.fname} failed at {where}: {e}")) from None
         except Exception as error:  # noqa: BLE001 - any failure of user code, reported with its point
             if complex_step and isinstance(error, TypeError):
-                raise self._not_complex(where, error) from None
-            raise DomainError(f"{self.fname} failed at {where} [{type(error).__name__}: {error}]. "
-                              f"Finite differences need f defined around x: try a smaller h, or "
-                              f"scheme='backward'/'forward' at the edge of f's domain.") from None
+                raise _Failure(lambda where, e=error: self._not_complex(where, e)) from None
+            raise _Failure(lambda where, e=error: DomainError(
+                f"{self.fname} failed at {where} [{type(e).__name__}: {e}]. "
+                f"Finite differences need f defined around x: try a smaller h, or "
+                f"scheme='backward'/'forward' at the edge of f's domain.")) from None
         leaves, rebuild = flatten(result)
         try:
             parts = [np.ravel(np.asarray(leaf, dtype=complex if complex_step else float))
                      for leaf in leaves]
         except (TypeError, ValueError):
-            raise InputError(f"{self.fname} returned {type(result).__name__} {result!r} at {where}; "
-                             f"expected a number, an array, or a tuple/list of them.") from None
+            raise _Failure(lambda where: InputError(
+                f"{self.fname} returned {type(result).__name__} {result!r} at {where}; "
+                f"expected a number, an array, or a tuple/list of them.")) from None
         if complex_step and not any(np.iscomplexobj(leaf) for leaf in leaves):
-            raise self._not_complex(where, "it returned a real value, dropping the imaginary part")
+            raise _Failure(lambda where: self._not_complex(
+                where, "it returned a real value, dropping the imaginary part"))
         if self.out_rebuild is None:
             self.out_rebuild, self.out_shapes = rebuild, [np.shape(leaf) for leaf in leaves]
         out = np.concatenate(parts) if parts else np.zeros(0)
         if not np.all(np.isfinite(out)):
-            raise DomainError(f"{self.fname} is not finite at {where} (it returned {result!r}): "
-                              f"finite differences need f defined around x; try a smaller h.")
+            raise _Failure(lambda where: DomainError(
+                f"{self.fname} is not finite at {where} (it returned {result!r}): "
+                f"finite differences need f defined around x; try a smaller h."))
         return out
 
     def _not_complex(self, where, cause):
@@ -239,6 +257,11 @@ def _describe_point(problem, j, sign, h, scheme):
 
 def _jacobian(problem, h, scheme):
     """The m × n matrix of finite differences, column j for input j."""
+    with np.errstate(all="ignore"):  # a non-finite value is reported by _Problem itself
+        return _columns(problem, h, scheme)
+
+
+def _columns(problem, h, scheme):
     _check_scheme(scheme)
     x = problem.x
     steps = _steps(h, x, scheme, problem.names)
@@ -248,19 +271,17 @@ def _jacobian(problem, h, scheme):
     for j in range(x.size):
         e = np.zeros(x.size)
         e[j] = steps[j]
+
+        def at(sign, j=j):  # names the point in an error message, only if one is raised
+            return lambda: _describe_point(problem, j, sign, steps[j], scheme)
         if scheme == "forward":
-            column = (problem(x + e, _describe_point(problem, j, "+", steps[j], scheme)) - base) \
-                / steps[j]
+            column = (problem(x + e, at("+")) - base) / steps[j]
         elif scheme == "backward":
-            column = (base - problem(x - e, _describe_point(problem, j, "-", steps[j], scheme))) \
-                / steps[j]
+            column = (base - problem(x - e, at("-"))) / steps[j]
         elif scheme == "central":
-            column = (problem(x + e, _describe_point(problem, j, "+", steps[j], scheme)) -
-                      problem(x - e, _describe_point(problem, j, "-", steps[j], scheme))) \
-                / (2 * steps[j])
+            column = (problem(x + e, at("+")) - problem(x - e, at("-"))) / (2 * steps[j])
         else:
-            column = problem(x + 1j * e, _describe_point(problem, j, "+", steps[j], scheme),
-                             complex_step=True).imag / steps[j]
+            column = problem(x + 1j * e, at("+"), complex_step=True).imag / steps[j]
         columns.append(np.real(column))
     if not columns:
         raise InputError(f"{problem.fname} has no inputs to differentiate with respect to.")

@@ -8,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import sweeps
 from .errors import InputError
 from .tracing import Tape, Traced, raw
 from .tree import as_input, flatten
@@ -132,11 +133,19 @@ def count_sweep_operations(recording: Recording, sweep, seeds) -> int:
     of what the derivative code really does, not a declared figure.
     """
     nodes = recording.nodes
+    open_counts, sweeps._counters[:] = sweeps._counters[:], []  # not a derivative: not counted
+    try:
+        return _count_operations(nodes, recording.n_inputs, sweep, seeds)
+    finally:
+        sweeps._counters[:] = open_counts
+
+
+def _count_operations(nodes, n_inputs, sweep, seeds) -> int:
     with Tape() as counter:
         values = [counter.input(raw(v)) for (_, _, _, v) in nodes]
         traced_seeds = [counter.input(raw(s)) if s is not None else None for s in seeds]
         renamed = [(prim, parents, tuple(values[p] if p is not None else raw(a)
                                          for p, a in zip(parents, args)), values[i])
                    for i, (prim, parents, args, _) in enumerate(nodes)]
-        sweep(renamed, recording.n_inputs, traced_seeds)
+        sweep(renamed, n_inputs, traced_seeds)
     return len(counter.nodes) - counter.n_inputs

@@ -13,6 +13,44 @@ from . import tracing
 from .tracing import _DOMAIN_FAILURES, node_description, raw
 
 
+class SweepCount:
+    """How many tangent (forward) and adjoint (reverse) sweeps ran inside ``count_sweeps()``."""
+
+    __slots__ = ("tangent", "adjoint")
+
+    def __init__(self):
+        self.tangent = self.adjoint = 0
+
+    def __repr__(self) -> str:
+        return f"SweepCount(tangent={self.tangent}, adjoint={self.adjoint})"
+
+
+_counters: list[SweepCount] = []  # the open count_sweeps() blocks
+
+
+class count_sweeps:
+    """Count the derivative sweeps adlab runs: ``with ad.count_sweeps() as n: ...; n.adjoint``.
+
+    Counts the sweeps that compute derivatives (``grad``, ``jvp``, ``vjp``, ``jacobian``,
+    ``forward``, ``reverse`` and nestings of them), not the re-runs that build a trace's rows or
+    count its operations (``trace.rows``, ``trace.cost``).
+
+    >>> import adlab as ad
+    >>> with ad.count_sweeps() as n:
+    ...     _ = ad.jacobian(lambda x: x * x, mode="forward")(ad.array([1.0, 2.0, 3.0]))
+    >>> n.tangent, n.adjoint
+    (3, 0)
+    """
+
+    def __enter__(self) -> SweepCount:
+        self.count = SweepCount()
+        _counters.append(self.count)
+        return self.count
+
+    def __exit__(self, *exc_info) -> None:
+        _counters.remove(self.count)
+
+
 def _derivative_error(nodes, n_inputs, i, cause) -> DerivativeError:
     prim, parents, args, _ = nodes[i]
     names = [f"v{p - n_inputs + 1}" if p is not None else repr(raw(a)) for p, a in zip(parents, args)]
@@ -23,6 +61,8 @@ def _derivative_error(nodes, n_inputs, i, cause) -> DerivativeError:
 
 def tangent_sweep(nodes, n_inputs, input_tangents):
     """Forward mode: ``v̇i`` for every node, given the tangents of the inputs."""
+    for count in _counters:
+        count.tangent += 1
     tangents = list(input_tangents) + [None] * (len(nodes) - n_inputs)
     for i in range(n_inputs, len(nodes)):
         prim, parents, args, out = nodes[i]
@@ -44,6 +84,9 @@ def adjoint_sweep(nodes, n_inputs, seeds, on_step=None):
     numpy raises on division by zero, overflow and invalid values during the sweep, so that a
     derivative that does not exist is reported (``DerivativeError``), never returned as inf/nan.
     """
+    if on_step is None:  # a re-run for the rows of a trace is not a new derivative
+        for count in _counters:
+            count.adjoint += 1
     adjoints = [None] * len(nodes)
     for p, g in seeds:
         adjoints[p] = g if adjoints[p] is None else adjoints[p] + g

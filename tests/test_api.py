@@ -221,3 +221,39 @@ def test_every_primitive_documents_itself_from_the_table():
     assert "relu'(0) is taken to be 0" in inspect.getdoc(ad.relu)
     assert "abs'(0) is taken to be 0" in inspect.getdoc(ad.abs)
     assert "half of the derivative" in inspect.getdoc(ad.maximum)
+
+
+# ---------------------------------------------------------------- counting sweeps
+
+def test_count_sweeps_counts_one_sweep_per_column_or_row():
+    def f(x):  # R^4 -> R^2
+        return ad.stack([ad.sum(x * x), x[0] * x[3]])
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    with ad.count_sweeps() as forward:
+        ad.jacobian(f, mode="forward")(x)
+    with ad.count_sweeps() as reverse:
+        ad.jacobian(f, mode="reverse")(x)
+    assert (forward.tangent, forward.adjoint) == (4, 0)
+    assert (reverse.tangent, reverse.adjoint) == (0, 2)
+
+
+def test_count_sweeps_one_adjoint_sweep_for_a_gradient_whatever_n():
+    for n in (2, 10, 100):
+        with ad.count_sweeps() as count:
+            ad.grad(lambda x: ad.sum(ad.sin(x)))(np.ones(n))
+        assert (count.tangent, count.adjoint) == (0, 1)
+
+
+def test_count_sweeps_ignores_rows_and_cost_but_counts_nesting():
+    with ad.count_sweeps() as count:
+        trace = ad.reverse(survey_f, SURVEY_POINT)
+        trace.rows, trace.cost            # re-runs for the table and the operation count
+        ad.forward(survey_f, SURVEY_POINT, (1.0, 0.0)).cost
+    assert (count.tangent, count.adjoint) == (1, 1)
+    with ad.count_sweeps() as outer:
+        with ad.count_sweeps() as inner:
+            ad.grad(ad.grad(lambda x: x ** 3))(2.0)
+        ad.jvp(lambda x: x * x, (1.0,), (1.0,))
+    assert (inner.tangent, inner.adjoint) == (0, 2)
+    assert (outer.tangent, outer.adjoint) == (1, 2)
+    assert repr(outer) == "SweepCount(tangent=1, adjoint=2)"

@@ -13,6 +13,8 @@ import os
 import pty
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -160,6 +162,48 @@ def test_the_real_command_asks_on_a_terminal(tmp_path):
     assert "has changes of yours" in result.stderr and "you said no" in result.stderr
     assert "python -m adlab lessons" in result.stderr
     assert (folder / FIRST).read_bytes() == mine
+
+
+@pytest.mark.slow
+def test_the_printed_command_opens_the_first_lesson(tmp_path):
+    """Run what `adlab lessons` prints, with a stand-in browser that records the page it is sent to."""
+    course, elsewhere = tmp_path / "my course", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = run([sys.executable, "-m", "adlab", "lessons", course], cwd=elsewhere).stdout
+    command = out.split("Open them with:\n", 1)[1].strip()
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser"
+    browser.write_text(f"#!/bin/sh\necho \"$1\" > '{opened}'\n")
+    browser.chmod(0o755)
+    port = _free_port()
+    env = clean_env(BROWSER=str(browser), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+                    JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+                    JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    server = subprocess.Popen(["bash", "-c", f"{command} --port={port} --ServerApp.port_retries=0"],
+                              cwd=elsewhere, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(240):
+            if opened.exists() and opened.read_text().strip():
+                break
+            assert server.poll() is None, f"{command!r} exited with {server.returncode}"
+            time.sleep(0.25)
+        else:
+            raise AssertionError(f"{command!r} opened no browser page")
+        page = opened.read_text().strip()
+        if page.startswith("file://"):       # JupyterLab sends the browser to a redirect file
+            page = Path(page.removeprefix("file://")).read_text()
+        assert f"/lab/tree/{FIRST}?token=" in page, page[:500]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- errors, for people

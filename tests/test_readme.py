@@ -26,3 +26,6 @@ def test_readme_examples_run(monkeypatch, tmp_path):
     # the figures the first example states: ∂f/∂x1 = 1/x1 + x2, ∂f/∂x2 = x1 - cos x2 at (2, 5)
     assert abs(namespace["ft"].tangent - (1 / 2 + 5)) < 1e-12
     assert abs(namespace["rt"].grad[1] - (2 - math.cos(5))) < 1e-12
+    # the grading example: v2 = x1·x2 = 10 is right, x̄2 = x1 - cos x2 = 1.716 is not -0.284
+    assert namespace["marks"] == 1
+    assert [r["correct"] for r in namespace["report"]] == [True, False]

@@ -50,7 +50,7 @@ def _number(value, what: str) -> float:
 
 def _attribute(node, name: str, what: str):
     if not hasattr(node, name):
-        raise Rejected(f"{what} has no attribute {name!r} (it is {describe_value(node)}).",
+        raise Rejected(f"{what} has no attribute {name!r} (it is a {type(node).__name__}).",
                        "Keep the names of the lesson's class: .data holds the value, .grad the "
                        "adjoint, .parents the parents, and backward() runs the sweep.")
     return getattr(node, name)
@@ -109,9 +109,8 @@ def _uses_order(root):
 # ---------------------------------------------------------------- 09-topo-order
 
 class _Node:
-    """A node of a test graph: ``.parents`` is all a topological sort needs."""
-
-    __slots__ = ("label", "parents", "data", "grad", "partials")
+    """A node of a test graph: ``.parents`` is all a topological sort needs (no ``__slots__``: a
+    student's sort may mark nodes with an attribute of its own)."""
 
     def __init__(self, label, *parents):
         self.label = label
@@ -198,7 +197,7 @@ def _check_order(got, root, graph):
         raise Rejected(f"topological_order returned None {where}.",
                        "Did you forget `return order` at the end?")
     if not isinstance(got, (list, tuple)):
-        raise Rejected(f"topological_order returned {describe_value(got)} {where}, not a list.",
+        raise Rejected(f"topological_order returned a {type(got).__name__} {where}, not a list.",
                        "Return a list of the nodes themselves (a generator or a set has no "
                        "order you can check).")
     nodes = _reachable(root)
@@ -260,8 +259,8 @@ def _topo_hint(message, graph):
                 "the whole list each time (10,000 × 10,000 steps): keep the visited nodes in a "
                 "set.")
     if "AttributeError" in message:
-        return ("The nodes have .parents, a tuple of nodes, as the lesson's Value does (micrograd "
-                "calls it _prev).")
+        return ("The nodes of these graphs have .parents (a tuple of nodes), .data and .grad, as "
+                "the lesson's Value does; micrograd calls the parents _prev.")
     return None
 
 

@@ -77,6 +77,24 @@ def first_parent_only(root):
         node = node.parents[0]
 
 
+def as_a_set(root):
+    return set(topological_order(root))
+
+
+def marks_nodes(root):
+    """Marks visited nodes with an attribute of their own (allowed: the nodes are the checker's)."""
+    order, stack = [], [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif not getattr(node, "visited", False):
+            node.visited = True
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents if not getattr(p, "visited", False))
+    return order
+
+
 # ---------------------------------------------------------------- 09-value-mul
 
 def uses_order(root):
@@ -159,6 +177,24 @@ def _mul_as_add(self, other, out):
     other.grad += out.grad
 
 
+def _mul_loops(self, other, out):
+    while True:
+        pass
+
+
+class ValueWithoutGrad:
+    """Keeps its adjoint under another name than the lesson's .grad."""
+
+    def __init__(self, data, parents=()):
+        self.data, self.adjoint, self.parents = data, 0.0, parents
+
+    def __mul__(self, other):
+        return ValueWithoutGrad(self.data * other.data, (self, other))
+
+    def backward(self):
+        self.adjoint = 1.0
+
+
 # ---------------------------------------------------------------- 09-tanh
 
 def value_class(tanh_node):
@@ -218,6 +254,12 @@ def _tanh_no_parent(Value, v):
     return Value(math.tanh(v.data))
 
 
+def value_class_without_tanh():
+    cls = value_class(_tanh_right)
+    del cls.tanh
+    return cls
+
+
 # ---------------------------------------------------------------- 09-backward-twice
 # x = 3, u = x·x, y = u·2. First call: ȳ = 1, ū = 2, x̄ = ū·x + ū·x = 12.
 # Second call: ȳ = 1 again (the seed is set, not added), ū = 2 + 2 = 4, x̄ = 12 + 4·3 + 4·3 = 36.
@@ -237,12 +279,15 @@ WRONG = {
         (without_visited_set, "more than once"),
         (breadth_first_reversed, "comes before its parent"),
         (first_parent_only, "every parent"),
+        (as_a_set, "not a list"),
     ],
     "09-value-mul": [
         (micro_value(_mul_assign), "+="),
         (micro_value(_mul_swapped), "swapped"),
         (micro_value(_mul_without_out_grad), "out.grad"),
         (micro_value(_mul_as_add), "not addition"),
+        (micro_value(_mul_loops), "did not finish"),
+        (ValueWithoutGrad, "no attribute 'grad'"),
     ],
     "09-tanh": [
         (value_class(_tanh_without_square), "squared"),
@@ -250,6 +295,7 @@ WRONG = {
         (value_class(_tanh_number), "return a new"),
         (value_class(_tanh_no_comma), "comma"),
         (value_class(_tanh_no_parent), "record self"),
+        (value_class_without_tanh(), "no method tanh"),
     ],
     "09-backward-twice": [
         (24, "u does too"),

@@ -171,3 +171,14 @@ def test_max_and_min_rows_say_what_the_sweeps_compute_also_at_a_tie(op, x):
         _assert_latex_well_formed(row.latex)
     if x == 0.0:
         assert all("½" in r.formula for r in rows) and list(reverse.grad) == [0.5, 0.5]
+
+
+def test_a_partial_already_in_parentheses_is_not_wrapped_twice():
+    """log1p's partial 1/(1 + x) reads v̄1 / (1 + v0), not v̄1 / ((1 + v0))."""
+    from adlab.rows import paren
+    row = [r for r in ad.reverse(ad.log1p, (1.0,)).adjoint_rows if r.op == "log1p"][0]
+    assert row.text == "v̄0 = v̄1 / (1 + v0) = 1 / (1 + 1) = 0.5"
+    tangent = [r for r in ad.forward(ad.log1p, (1.0,), (1.0,)).tangent_rows if r.op == "log1p"][0]
+    assert tangent.formula == "v̇1 = v̇0 / (1 + v0)"
+    assert paren("(1 + v0)") == "(1 + v0)" and paren("(a) + (b)") == "((a) + (b))"
+    assert paren("-1") == "(-1)" and paren("v0") == "v0"

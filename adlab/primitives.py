@@ -372,13 +372,15 @@ def _minimum_impl(x, y):
 maximum = _define("maximum", _maximum_impl, partials=(_max_partial(True), _max_partial(False)),
                   note="At a tie (x1 = x2) each argument receives half of the derivative.",
                   text="max({0}, {1})", latex=r"\max({0}, {1})",
-                  partial_text=("[{0} > {1}]", "[{1} > {0}]"),
-                  partial_latex=(r"[{0} > {1}]", r"[{1} > {0}]"))
+                  partial_text=("[{0} > {1}] + ½[{0} = {1}]", "[{1} > {0}] + ½[{0} = {1}]"),
+                  partial_latex=(r"[{0} > {1}] + \tfrac12[{0} = {1}]",
+                                 r"[{1} > {0}] + \tfrac12[{0} = {1}]"))
 minimum = _define("minimum", _minimum_impl, partials=(_max_partial(False), _max_partial(True)),
                   note="At a tie (x1 = x2) each argument receives half of the derivative.",
                   text="min({0}, {1})", latex=r"\min({0}, {1})",
-                  partial_text=("[{0} < {1}]", "[{1} < {0}]"),
-                  partial_latex=(r"[{0} < {1}]", r"[{1} < {0}]"))
+                  partial_text=("[{0} < {1}] + ½[{0} = {1}]", "[{1} < {0}] + ½[{0} = {1}]"),
+                  partial_latex=(r"[{0} < {1}] + \tfrac12[{0} = {1}]",
+                                 r"[{1} < {0}] + \tfrac12[{0} = {1}]"))
 
 # ---------------------------------------------------------------- the table: structural operations
 # arguments after the first are constants (an index, an axis, a shape) unless said otherwise

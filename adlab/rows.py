@@ -88,9 +88,23 @@ def fmt_constant(value) -> str:
 
 def paren(text: str) -> str:
     """Parenthesise a number or term that would be ambiguous inside a longer formula."""
+    if _enclosed(text):
+        return text
     if text.startswith("-") or " + " in text or " - " in text:
         return f"({text})"
     return text
+
+
+def _enclosed(text: str) -> bool:
+    """Whether one pair of parentheses encloses all of ``text``: ``(1 + v4)``, not ``(a) + (b)``."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
 
 
 def node_name(number: int, mark: str = "") -> str:

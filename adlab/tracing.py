@@ -135,8 +135,12 @@ def _domain_error(prim, tape, parents, args, cause) -> DomainError:
         names = [tape.name(p) if p is not None else _describe(a) for p, a in zip(parents, args)]
         where = node_description(prim, names, args, tape.name(len(tape.nodes)))
     reason = prim.domain or f"{prim.name} is undefined there ({cause})"
-    return DomainError(f"{where}: {reason}. Check the input values, or guard the operation "
-                       f"with an `if`.")
+    if any(np.ndim(raw(a)) for a in args):  # an `if` cannot choose per element
+        advice = ("make the offending elements safe before the operation with ad.where (an `if` "
+                  "cannot choose per element)")
+    else:
+        advice = "guard the operation with an `if`"
+    return DomainError(f"{where}: {reason}. Check the input values, or {advice}.")
 
 
 def _evaluate(prim, args):

@@ -112,6 +112,14 @@ def test_domain_error_on_arrays_reports_the_offending_values():
         ad.grad(lambda x: ad.sum(ad.log(x)))(np.array([1.0, -2.0, 3.0]))
     text = message(excinfo)
     assert "log" in text and "-2" in text and "(3,)" in text
+    assert "ad.where" in text and "`if`" in text  # an `if` cannot guard an array element by element
+
+
+def test_domain_error_on_a_number_suggests_an_if():
+    with pytest.raises(DomainError) as excinfo:
+        ad.grad(ad.log)(-2.0)
+    assert "guard the operation with an `if`" in message(excinfo)
+    assert "ad.where" not in message(excinfo)
 
 
 def test_untraced_domain_errors_are_domain_errors_too():

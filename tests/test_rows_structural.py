@@ -147,3 +147,38 @@ def test_every_structural_primitive_says_how_its_tangent_row_reads(name):
     has_template = prim.tangent_text is not None and prim.tangent_latex is not None
     assert prim.linear is True or has_template, (
         f"{name}: set linear=True (the tangent rule is the operation) or tangent_text/latex")
+
+
+def _evaluate_numbers(text):
+    """The substituted numbers of a row (``1 × ([0 > 0] + ½[0 = 0])``) evaluated as Python."""
+    python = (text.replace("×", "*").replace("½", "0.5*").replace(" = ", " == ")
+              .replace("[", "(").replace("]", ")"))
+    return float(eval(python))  # noqa: S307 - numbers and operators typed by the rows module
+
+
+@pytest.mark.parametrize("op", [ad.maximum, ad.minimum])
+@pytest.mark.parametrize("x", [-1.0, 0.0, 1.0])
+def test_max_and_min_rows_say_what_the_sweeps_compute_also_at_a_tie(op, x):
+    """At a tie the derivative is split in halves (README); the rows must not read [0 > 0] = 0.5."""
+    forward = ad.forward(lambda x: op(x, 0.0), (x,), (1.0,))
+    (tangent,) = [r for r in forward.tangent_rows if r.op == op.name]
+    assert _evaluate_numbers(tangent.numbers) == tangent.value == forward.tangent
+    reverse = ad.reverse(lambda a, b: op(a, b), (x, 0.0))
+    rows = [r for r in reverse.adjoint_rows if r.op == op.name]
+    assert len(rows) == 2 and [r.value for r in rows] == list(reverse.grad)
+    for row in rows:
+        assert _evaluate_numbers(row.numbers) == row.value
+        _assert_latex_well_formed(row.latex)
+    if x == 0.0:
+        assert all("½" in r.formula for r in rows) and list(reverse.grad) == [0.5, 0.5]
+
+
+def test_a_partial_already_in_parentheses_is_not_wrapped_twice():
+    """log1p's partial 1/(1 + x) reads v̄1 / (1 + v0), not v̄1 / ((1 + v0))."""
+    from adlab.rows import paren
+    row = [r for r in ad.reverse(ad.log1p, (1.0,)).adjoint_rows if r.op == "log1p"][0]
+    assert row.text == "v̄0 = v̄1 / (1 + v0) = 1 / (1 + 1) = 0.5"
+    tangent = [r for r in ad.forward(ad.log1p, (1.0,), (1.0,)).tangent_rows if r.op == "log1p"][0]
+    assert tangent.formula == "v̇1 = v̇0 / (1 + v0)"
+    assert paren("(1 + v0)") == "(1 + v0)" and paren("(a) + (b)") == "((a) + (b))"
+    assert paren("-1") == "(-1)" and paren("v0") == "v0"

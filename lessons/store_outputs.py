@@ -1,16 +1,44 @@
-"""Execute lessons and store only the outputs nbval checks (text), so that they validate and display well.
+"""Execute lessons and store only the outputs worth committing, so that they validate and display well.
 
 Usage: python lessons/store_outputs.py lessons/*.ipynb
 
-Cells marked `# NBVAL_CHECK_OUTPUT` keep their text outputs (nbval compares them in CI). Every other
-cell is stored without outputs: widgets and SVG would show as plain text in an untrusted notebook, and
-their ids change from run to run. Widget state is not stored.
+Kept:
+- every output of a cell marked `# NBVAL_CHECK_OUTPUT` (text; nbval compares it in CI);
+- the step-through player (`ad.step(...)`, `%%adtrace`): one HTML output holding a static view of
+  the finished trace (graph image and table, which GitHub and an untrusted JupyterLab show) and the
+  player itself (which steps without a kernel in nbviewer, Jupyter Book, an HTML export, or once the
+  notebook is trusted). Its link to the kernel that made it is dropped: that key is new every run.
+Every other output is dropped: widgets and inline SVG show as plain text in an untrusted notebook,
+and their ids change from run to run. Widget state is not stored. A cell that keeps an output keeps
+its execution count (nbval requires one); the others are reset.
 """
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+
+
+def is_player(output) -> bool:
+    """An adlab player's output (its display metadata says so)."""
+    return "adlab" in output.get("metadata", {}) and "text/html" in output.get("data", {})
+
+
+def unlinked(output):
+    """The player output without its (per-run) link to a kernel."""
+    meta = output["metadata"]["adlab"]
+    key = meta.get("key")
+    if key:
+        html = output["data"]["text/html"]
+        output["data"]["text/html"] = html.replace(f'"key":"{key}"', '"key":null')
+        meta["key"] = None
+    return output
+
+
+def kept_outputs(cell) -> list:
+    if "NBVAL_CHECK_OUTPUT" in cell.source:
+        return cell.outputs
+    return [unlinked(o) for o in cell.outputs if is_player(o)]
 
 
 def store(path: Path) -> None:
@@ -21,8 +49,9 @@ def store(path: Path) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if "NBVAL_CHECK_OUTPUT" not in cell.source:
-            cell.outputs, cell.execution_count = [], None
+        cell.outputs = kept_outputs(cell)
+        if not cell.outputs:
+            cell.execution_count = None
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
 

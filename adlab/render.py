@@ -313,8 +313,8 @@ def _truncate(pairs: list, limit: int = MAX_TABLE_ROWS):
 
 # a proportional font: monospace fonts draw the combining bar of v̄ beside the letter, not over it
 TABLE_CSS = ("border-collapse:collapse;font-family:var(--jp-content-font-family,sans-serif);"
-             "font-variant-numeric:tabular-nums;font-size:13px;color:inherit")
-CELL_CSS = "text-align:left;padding:1px 10px;white-space:nowrap"
+             "font-variant-numeric:tabular-nums;font-size:15px;color:inherit")
+CELL_CSS = "text-align:left;padding:2px 10px;white-space:nowrap"
 
 
 def table_html(trace) -> str:
@@ -405,8 +405,8 @@ def table_latex(trace) -> str:
 # ---------------------------------------------------------------- what a notebook displays
 
 def _note(text: str) -> str:
-    return (f'<div style="border-left:4px solid {C.ORANGE};padding:4px 8px;margin:4px 0;'
-            f'white-space:pre-wrap;font-size:12px">{html.escape(text)}</div>')
+    return (f'<div style="border-left:4px solid {C.EDGE};padding:4px 8px;margin:4px 0;'
+            f'white-space:pre-wrap;font-size:14px">{html.escape(text)}</div>')
 
 
 class View:

@@ -19,10 +19,11 @@
   function makeApi() {
     var SVGNS = "http://www.w3.org/2000/svg";
     var link = window.__adlabLink || (window.__adlabLink = { models: {}, views: {} });
+    // arrows step, a triangle plays: no two controls look alike
     var ICONS = {
-      start: "M3 2h2v12H3zM14 2v12L6 8z",
-      back: "M11 2v12L3 8z",
-      next: "M5 2v12l8-6z",
+      start: "M1 2h2v12H1zM15 7H9V3L4 8l5 5V9h6z",
+      back: "M15 7H7V3L2 8l5 5V9h8z",
+      next: "M1 7h8V3l5 5-5 5V9H1z",
       play: "M4 2v12l10-6z",
       pause: "M3 2h4v12H3zM9 2h4v12H9z"
     };
@@ -401,6 +402,10 @@
         show(state.k, true);
       });
       root.setAttribute("tabindex", "0");
+      root.setAttribute("role", "group");
+      root.setAttribute("aria-label", "Step-through player of the " +
+                        data.panels.map(function (p) { return p.mode; }).join(" and ") +
+                        " trace: ← and → step, Home and End jump, Space plays");
       root.addEventListener("keydown", function (event) {
         var tag = event.target.tagName;
         if (tag === "SELECT" || tag === "INPUT" || tag === "TEXTAREA") return;

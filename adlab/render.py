@@ -20,6 +20,7 @@ import itertools
 import re
 import shutil
 import subprocess
+import unicodedata
 import weakref
 from itertools import zip_longest
 
@@ -177,24 +178,24 @@ def dot_source(model: GraphModel, prefix: str = TOKEN, rankdir: str = "LR") -> s
     """The DOT text of the graph: inputs on the left (``rankdir=LR``, as in the survey's figure)
     or on top (``TB``), nodes in evaluation order.
 
-    Label lines: the formula, the value, the derivative. The value line is padded so that the box
-    also fits every text the player shows there ("?", each value the derivative takes): the SVG is
-    laid out once and re-styled. Inputs have a bold border, outputs a double one.
+    Label lines: the formula, the value, the derivative. Each box is laid out around the widest
+    text its lines ever show ("?", each value a derivative takes on the way): the SVG is laid out
+    once and re-styled, so every step must fit. :func:`layout` then writes the final texts in.
+    Inputs have a bold border, outputs a double one.
     """
     lines = ["digraph adlab {",
              f'  graph [rankdir={rankdir}, bgcolor="transparent", nodesep=0.22, ranksep=0.62];',
              f'  node [shape=box, style="rounded,filled", fontname="Helvetica,Arial,sans-serif", '
              f'fontsize={FONT_SIZE}, color="{C.OPERATION}", fillcolor="{C.NODE_FILL}", '
-             f'fontcolor="{C.TEXT}", margin="0.1,0.04"];',
+             f'fontcolor="{C.TEXT}", margin="0.12,0.04"];',
              f'  edge [color="{C.EDGE}", arrowsize=0.8, penwidth=1.3];']
     for i in range(model.n):
         kind = model.kind(i)
         style = {"input": "penwidth=2.6", "output": "peripheries=2, penwidth=1.3",
                  "operation": ""}[kind]
-        title, value, derivative = model.title(i), model.value_line(i), model.derivative_line(i)
-        variants = [title, value, model.value_line(i, pending=True), *model.derivative_lines(i)]
-        label = "\\n".join(_dot_escape(t) for t in (
-            title, _widest(value, max(variants, key=len)), derivative))
+        value = widest([model.value_line(i), model.value_line(i, pending=True)])
+        derivative = widest(model.derivative_lines(i))
+        label = "\\n".join(_dot_escape(t) for t in (model.title(i), value, derivative))
         lines.append(f'  n{i} [id="{prefix}n{i}", class="{kind}", label="{label}"'
                      + (f", {style}" if style else "") + "];")
     inputs = " ".join(f"n{i};" for i in range(model.n_inputs))
@@ -206,18 +207,34 @@ def dot_source(model: GraphModel, prefix: str = TOKEN, rankdir: str = "LR") -> s
     return "\n".join(lines)
 
 
-def _widest(text: str, other: str) -> str:
-    """``text`` padded to the length of ``other``, so that the box fits both.
+def _text_width(text: str) -> float:
+    """Roughly how wide ``text`` is, in ems (combining accents take no room)."""
+    width = 0.0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += (0.32 if ch in " \u00a0" else 0.84 if ch in "=+−×/·→" else
+                  0.45 if "\u2080" <= ch <= "\u209c" else 0.62)
+    return width
 
-    No-break spaces (dot drops trailing plain spaces when it sizes a box), on both sides so the
-    text stays centred, and a fifth more than the count: browsers' sans-serif fonts run wider
-    than dot's estimate of Helvetica, and subscripts are not narrower in every font.
-    """
-    width = int(len(other) * 1.2) + 2
-    missing = width - len(text)
-    if missing <= 0:
-        return text
-    return "\u00a0" * (missing // 2) + text + "\u00a0" * (missing - missing // 2)
+
+def widest(texts) -> str:
+    return max(texts, key=_text_width)
+
+
+def _final_texts(svg: str, model: GraphModel) -> str:
+    """Each node's value and derivative lines set to their final texts (the finished trace)."""
+    def node(match):
+        i = int(match.group(1))
+        texts = iter((model.value_line(i), model.derivative_line(i)))
+        seen = 0
+
+        def text(t):
+            nonlocal seen
+            seen += 1
+            return t.group(0) if seen == 1 else f"{t.group(1)}{html.escape(next(texts))}</text>"
+        return re.sub(r"(<text[^>]*>).*?</text>", text, match.group(0), count=3, flags=re.S)
+    return re.sub(rf'<g id="{TOKEN}n(\d+)" class="node[^"]*">.*?</g>', node, svg, flags=re.S)
 
 
 def dot_path() -> str | None:
@@ -244,8 +261,6 @@ def _clean_svg(svg: str) -> str:
     """The ``<svg>`` element only: no XML prolog, doctype or comments (version-free output); its
     size in CSS pixels (:data:`SVG_SCALE` per unit, so that text is drawn at about 16 px)."""
     svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"(?:\u00a0|&#160;)+</text>", "</text>", svg)  # the padding of _widest
-    svg = re.sub(r"(<text[^>]*>)(?:\u00a0|&#160;)+", r"\1", svg)
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
 
     def pixels(match):
@@ -272,7 +287,8 @@ def layout(trace, max_nodes: int = MAX_NODES, rankdir: str = "LR") -> tuple[Grap
     cached = per_trace.get(rankdir)
     if cached is None:
         model = next(iter(per_trace.values()))[0] if per_trace else GraphModel(trace)
-        cached = (model, _clean_svg(_run_dot(dot_source(model, rankdir=rankdir))))
+        laid_out = _clean_svg(_run_dot(dot_source(model, rankdir=rankdir)))
+        cached = (model, _final_texts(laid_out, model))
         per_trace[rankdir] = cached
     return cached
 

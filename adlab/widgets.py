@@ -239,25 +239,26 @@ def summary(trace) -> str:
     """The result in one sentence: the value and the gradient (reverse) or ẏ (forward)."""
     rec = trace.recording
     inputs = [variable_pretty(n) for n in rec.input_names]
-    point = ", ".join(render.value_text(v) for (_, _, _, v) in rec.nodes[:rec.n_inputs])
+    at = [_value(v) for (_, _, _, v) in rec.nodes[:rec.n_inputs]]
+    point = (f"{inputs[0]} = {at[0]}" if len(inputs) == 1 else
+             f"({', '.join(inputs)}) = ({', '.join(at)})")
     outputs = [variable_pretty(n) for n in rec.output_names]
-    values = ", ".join(f"{n} = {render.value_text(v)}" for n, v in zip(outputs,
-                                                                         rec.output_values))
+    values = ", ".join(f"{n} = {_value(v)}" for n, v in zip(outputs, rec.output_values))
     scalar_out = len(rec.output_values) == 1 and np.ndim(rec.output_values[0]) == 0
     if trace.mode == "reverse":
         grads = [row for row in trace.rows if row.op == "gradient"][::-1]
         bars = ", ".join(variable_pretty(n, BAR) for n in rec.input_names)
-        vals = ", ".join(render.value_text(row.value) for row in grads)
+        vals = ", ".join(_value(row.value) for row in grads)
         what = "∇f" if scalar_out and all(np.all(raw(c) == 1)
                                           for c in trace.cotangents) else "ȳᵀJ"
         many = len(inputs) > 1
-        return (f"In all: at ({point}), {values} and {what} = "
+        return (f"In all: at {point}, {values} and {what} = "
                 f"{'(' if many else ''}{bars}{')' if many else ''} = "
                 f"{'(' if many else ''}{vals}{')' if many else ''}: every input's derivative "
                 f"from one primal and one adjoint sweep.")
-    seeds = [render.value_text(t) for t in trace.input_tangents]
+    seeds = [_value(t) for t in trace.input_tangents]
     dots = ", ".join(variable_pretty(n, DOT) for n in rec.input_names)
-    tangents = ", ".join(f"{variable_pretty(n, DOT)} = {render.value_text(v)}"
+    tangents = ", ".join(f"{variable_pretty(n, DOT)} = {_value(v)}"
                          for n, v in zip(outputs, (row.value for row in trace.rows
                                                    if row.kind == "output"
                                                    and row.sweep == "tangent")))
@@ -269,8 +270,13 @@ def summary(trace) -> str:
     direction = (f"({dots}) = ({', '.join(seeds)})" if many else f"{dots} = {seeds[0]}")
     meaning = (f"the derivative ∂{outputs[0]}/∂{inputs[unit[0]]}" if scalar_out and len(unit) == 1
                and zero else "the directional derivative along that direction")
-    return (f"In all: at ({point}), {values} and {tangents} for {direction}: {meaning}, from one "
+    return (f"In all: at {point}, {values} and {tangents} for {direction}: {meaning}, from one "
             f"forward sweep (one sweep per direction).")
+
+
+def _value(v) -> str:
+    """A number or an array as a sentence shows it: ``−0.959``, ``[1, 2]``, ``[3×4 array]``."""
+    return typeset(fmt(v))
 
 
 # ---------------------------------------------------------------- what the page receives

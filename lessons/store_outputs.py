@@ -9,8 +9,8 @@ Kept:
   player itself (which steps without a kernel in nbviewer, Jupyter Book, an HTML export, or once the
   notebook is trusted). Its link to the kernel that made it is dropped: that key is new every run.
 Every other output is dropped: widgets and inline SVG show as plain text in an untrusted notebook,
-and their ids change from run to run. Widget state is not stored. A cell that keeps an output keeps
-its execution count (nbval requires one); the others are reset.
+and their ids change from run to run. Widget state and execution timings are not stored. A cell
+that keeps an output keeps its execution count (nbval requires one); the others are reset.
 """
 import subprocess
 import sys
@@ -50,6 +50,7 @@ def store(path: Path) -> None:
         if cell.cell_type != "code":
             continue
         cell.outputs = kept_outputs(cell)
+        cell.metadata.pop("execution", None)  # timestamps: a diff on every run
         if not cell.outputs:
             cell.execution_count = None
     nb.metadata.pop("widgets", None)

@@ -317,6 +317,33 @@ def set_theme(page, name: str):
     time.sleep(0.3)  # the theme's stylesheet applies
 
 
+def check_fit(page, player, mode: str, last: int):
+    player.evaluate("root => root.scrollIntoView({block: 'start'})")
+    scroller = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer")
+    view = scroller.evaluate("e => { const b = e.getBoundingClientRect(); "
+                             "return [b.left, b.top, b.right, b.bottom, e.scrollTop]; }")
+    step_to(player, page, 0)
+    layout = None
+    for k in range(last + 1):
+        if k:
+            page.keyboard.press("ArrowRight")
+        state = player.evaluate(STATE)
+        assert state["count"] == f"Step {k} of {last}"
+        parts = {"controls": state["bar"], "caption": state["captionBox"],
+                 "graph": state["graph"], **({"current row": state["row"]} if k else {})}
+        for name, (left, top, right, bottom) in parts.items():
+            assert (left >= view[0] and top >= view[1] and right <= view[2]
+                    and bottom <= view[3]), f"{mode}, step {k}: the {name} is out of view"
+        assert k == 0 or state["rowCells"][0] == str(k)
+        assert state["overflow"] <= 1, f"{mode}, step {k}: the player is wider than the notebook"
+        # nothing moves between steps: the graph, the caption and the table's columns stay put
+        layout = layout or (state["graph"], state["columns"], state["captionBox"][:3])
+        assert (state["graph"], state["columns"], state["captionBox"][:3]) == layout, (mode, k)
+        if k in (0, 3, 16, last):
+            shot(page, f"{mode}-1366x768-step{k:02d}-light")
+    assert scroller.evaluate("e => e.scrollTop") == view[4]
+
+
 def step_to(player, page, k: int):
     player.locator(".adl-caption").first.click()  # gives the player the keyboard
     page.keyboard.press("Home")
@@ -387,32 +414,12 @@ def test_player_in_jupyterlab(lab, browser, sync_api):
         page.keyboard.press("End")
         expect(player.locator(".adl-count")).to_have_text("Step 19 of 19")
 
-        # 1366×768 next to the file browser: at every step of the reverse trace the controls,
-        # the caption, the graph and the current row are in view, and nothing scrolls
-        player.evaluate("root => root.scrollIntoView({block: 'start'})")
-        scroller = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer")
-        view = scroller.evaluate("e => { const b = e.getBoundingClientRect(); "
-                                 "return [b.left, b.top, b.right, b.bottom, e.scrollTop]; }")
-        step_to(player, page, 0)
-        layout = None
-        for k in range(20):
-            if k:
-                page.keyboard.press("ArrowRight")
-            state = player.evaluate(STATE)
-            assert state["count"] == f"Step {k} of 19"
-            # nothing moves between steps: the graph and the table's columns stay put
-            layout = layout or (state["graph"], state["columns"], state["captionBox"][:3])
-            assert (state["graph"], state["columns"], state["captionBox"][:3]) == layout, k
-            parts = {"controls": state["bar"], "caption": state["captionBox"],
-                     "graph": state["graph"], **({"current row": state["row"]} if k else {})}
-            for name, (left, top, right, bottom) in parts.items():
-                assert (left >= view[0] and top >= view[1] and right <= view[2]
-                        and bottom <= view[3]), f"step {k}: the {name} is out of view"
-            assert k == 0 or state["rowCells"][0] == str(k)
-            assert state["overflow"] <= 1, f"step {k}: the player is wider than the notebook"
-            if k in (0, 3, 16, 19):
-                shot(page, f"reverse-1366x768-step{k:02d}-light")
-        assert scroller.evaluate("e => e.scrollTop") == view[4]
+        # 1366×768 next to the file browser: at every step of the reverse trace (and of the
+        # forward one) the controls, the caption, the graph and the current row are in view,
+        # nothing moves between steps and nothing scrolls
+        for n, mode, last in ((1, "forward", 16), (0, "reverse", 19)):
+            check_fit(page, players.nth(n), mode, last)
+        player = players.first
 
         # the fan-out (step 16): the adjoint flows back along v0 -> v2 carrying 2, the running sum
         step_to(player, page, 16)
@@ -473,12 +480,10 @@ def test_player_in_jupyterlab(lab, browser, sync_api):
                                                                           timeout=WAIT)
 
         # the forward player and %%adtrace --mode both, as they look
-        for n, name in ((1, "forward"), (2, "mode-both")):
-            other = players.nth(n)
-            other.evaluate("root => root.scrollIntoView({block: 'start'})")
-            step_to(other, page, 9)
-            shot(page, f"{name}-1366x768-step09-light")
         both = players.nth(2)
+        both.evaluate("root => root.scrollIntoView({block: 'start'})")
+        step_to(both, page, 9)
+        shot(page, "mode-both-1366x768-step09-light")
         assert both.locator(".adl-panel").count() == 2 and both.locator(".adl-slider").count() == 1
         # step 9, forward: v-1, v̇-1, v0, v̇0 (no operations), v1, v̇1, v2, v̇2, v3
         expect(both.locator(".adl-ops").first).to_have_text("operations so far: 3 primal + 2 tangent")

@@ -13,8 +13,11 @@ import html.parser
 import json
 import math
 import re
+import subprocess
+import sys
 import unicodedata
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -417,6 +420,20 @@ def test_player_of_several_traces_steps_them_together():
     assert ops == [[5, 5], [5, 8]]  # ops(f) = 5; tangents: 5; adjoint contributions: 8 (edges)
     player.goto(-1)
     assert player.caption.count("\n") == 1
+
+
+def test_rendering_is_deterministic(tmp_path):
+    """Two fresh kernels render the same player byte for byte, but for the link key (which must
+    differ between kernels that share one JupyterLab page)."""
+    code = ("import sys, re; sys.path.insert(0, 'tests'); import adlab as ad\n"
+            "from conftest import survey_f, SURVEY_POINT\n"
+            "p = ad.step(ad.reverse(survey_f, SURVEY_POINT))\n"
+            "sys.stdout.write(p._repr_html_().replace(p.data['key'], 'KEY') + '\\n' + p.data['key'])")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=Path(__file__).resolve().parents[1]).stdout
+            for _ in range(2)]
+    (page_a, key_a), (page_b, key_b) = (run.rsplit("\n", 1) for run in runs)
+    assert page_a == page_b and key_a != key_b and "KEY" in page_a
 
 
 def test_step_rejects_what_is_not_a_trace():

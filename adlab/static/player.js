@@ -441,7 +441,7 @@
             rows.map(function (row) { return ["", "", row[3]]; })
               .sort(function (x, y) { return y[2].length - x[2].length; }).slice(0, 3)
               .forEach(function (w) { widest.push(w); });
-            widest.push([String(rows.length), "", data.pending]);
+            widest.push([String(rows.length), "", "?"]);
             widest.forEach(function (w, r) {
               var tr = el("tr", { "class": r ? "adl-cur" : "" });
               w.forEach(function (text) { tr.appendChild(el(r ? "td" : "th", {}, text)); });
@@ -452,8 +452,9 @@
               return Math.ceil(cell.getBoundingClientRect().width) + 2;
             });
             probe.remove();
-            // in a narrow column the formulas give way (ellipsis; the full text is a tooltip)
-            var room = panel.tablebox.clientWidth - 2;
+            // beside the graph only if the whole table fits there, else below it; in a column
+            // narrower than the table the formulas give way (ellipsis; the full text is a tooltip)
+            var room = panel.box.clientWidth - 2;
             if (room > 0 && widths[0] + widths[1] + widths[2] > room) {
               widths[1] = Math.max(120, room - widths[0] - widths[2]);
             }
@@ -461,6 +462,7 @@
             var sum = 0;
             widths.forEach(function (w, c) { cols[c].style.width = w + "px"; sum += w; });
             panel.table.style.width = sum + "px";
+            panel.tablebox.style.flex = "0 1 " + sum + "px";
           }
           var tallest = 0;
           var probeCaption = el("div", { "class": "adl-caption adl-probe-caption", "aria-hidden": "true" });

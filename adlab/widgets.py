@@ -68,7 +68,7 @@ class Step:
     index: int
     row_index: int | None           # index in trace.rows (None for step 0)
     node: int | None                # the node computed / whose derivative is updated
-    arguments: tuple = ()           # nodes whose values this step reads
+    arguments: tuple = ()           # nodes whose value or derivative this step reads
     edges: tuple = ()               # (child, k): the edges along which values flow in this step
     backward: bool = False          # an adjoint flowing back along ``edges``
     caption: str = ""
@@ -94,6 +94,8 @@ def build_steps(trace, model: render.GraphModel | None = None) -> list[Step]:
     last = len(rows)
     steps = [Step(0, None, None, caption=_first_caption(trace), label="Nothing computed yet.")]
     primal_ops = derivative_ops = 0
+    results = []  # result rows done so far
+    uses = _all_uses(trace)
     for r, row in enumerate(rows):
         node = row.node if row.node >= 0 else None
         reads = tuple(sorted((set(row.reads_values) | set(row.reads_derivatives)) - {row.node}))
@@ -112,14 +114,15 @@ def build_steps(trace, model: render.GraphModel | None = None) -> list[Step]:
         derivative_ops += (row.kind == "tangent" and row.op != "seed") or (
             row.kind == "adjoint" and row.op not in ("seed", "gradient"))
         final = r == last - 1
-        result_rows = tuple(q for q in range(r + 1) if render.is_result(rows[q])
-                            and (q != r or final))
+        result_rows = tuple(results) + ((r,) if final and render.is_result(row) else ())
+        if render.is_result(row):
+            results.append(r)
         result_nodes = ()
         if final:
             outputs = {p for p in rec.output_parents if p is not None}
             inputs = set(range(rec.n_inputs)) if trace.mode == "reverse" else set()
             result_nodes = tuple(sorted(outputs | inputs))
-        label, caption = describe(row, trace, r)
+        label, caption = describe(row, trace, r, model, uses)
         if final:
             caption += " " + summary(trace)
         flow = ""
@@ -156,10 +159,14 @@ def _name(trace, i: int, mark: str = "") -> str:
     return node_name(i - trace.recording.n_inputs + 1, mark, pretty=True)
 
 
-def _uses(trace, p: int) -> list:
-    """The (child, k) edges that read node ``p``, in tape order."""
-    return [(i, k) for i, (_, parents, _, _) in enumerate(trace.recording.nodes)
-            for k, q in enumerate(parents) if q == p]
+def _all_uses(trace) -> dict:
+    """node -> the (child, k) edges that read it, in tape order."""
+    uses = {}
+    for i, (_, parents, _, _) in enumerate(trace.recording.nodes):
+        for k, q in enumerate(parents):
+            if q is not None:
+                uses.setdefault(q, []).append((i, k))
+    return uses
 
 
 def _users_text(trace, uses) -> str:
@@ -176,8 +183,10 @@ def _times(n: int) -> str:
     return {2: "twice", 3: "three times"}.get(n, f"{n} times")
 
 
-def describe(row, trace, r: int | None = None) -> tuple[str, str]:
-    """The lead and the caption of a row's step: what happens, in words and as a formula."""
+def describe(row, trace, r: int | None = None, model: render.GraphModel | None = None,
+             uses: dict | None = None) -> tuple[str, str]:
+    """The lead and the caption of a row's step (row ``r`` of ``trace``): what happens, in words
+    and as a formula. ``model`` and ``uses`` (:func:`_all_uses`) save recomputing them per row."""
     names = trace.recording.input_names
     rows = trace.rows
     r = rows.index(row) if r is None else r
@@ -209,18 +218,18 @@ def describe(row, trace, r: int | None = None) -> tuple[str, str]:
         return label, f"{label} {_numbers(row)}, the derivative ∂y/∂{name}."
     source, target = _name(trace, row.source), _name(trace, row.node)
     lhs = _name(trace, row.node, BAR)
-    uses = _uses(trace, row.node)
+    uses = (uses if uses is not None else _all_uses(trace)).get(row.node, [])
     term = row.term_pretty
     if row.term_numbers and typeset(row.term_numbers) != typeset(fmt(row.contribution)):
         term += f" = {typeset(row.term_numbers)}"
     term += f" = {typeset(fmt(row.contribution))}"
     if row.accumulates:
         parts = []
-        for q in range(r + 1):
+        updates = (model or render.GraphModel(trace)).derivative_rows[row.node]
+        for q in updates[:bisect.bisect_right(updates, r)]:
             earlier = rows[q]
-            if earlier.kind == "adjoint" and earlier.node == row.node and earlier.op != "gradient":
-                origin = _name(trace, earlier.source) if earlier.source is not None else "the seed ȳ"
-                parts.append(f"{typeset(fmt(earlier.contribution))} (from {origin})")
+            origin = _name(trace, earlier.source) if earlier.source is not None else "the seed ȳ"
+            parts.append(f"{typeset(fmt(earlier.contribution))} (from {origin})")
         label = "Adjoint sweep, fan-out:"
         return label, (f"{label} {lhs} += {term} → {lhs} = {typeset(fmt(row.value))}. {target} is "
                        f"used {_times(len(uses))} ({_users_text(trace, uses)}), so its adjoint "
@@ -462,8 +471,8 @@ class Player:
 
     def static_html(self) -> str:
         """The finished trace as plain HTML (the graph as an image, the survey's table): what
-        shows where scripts do not run. Only inline styles, no ids, no ``<style>``: it survives
-        JupyterLab's sanitizer (an untrusted notebook) and GitHub's."""
+        shows where scripts do not run. Only inline styles, no ids, no ``<style>``: what
+        JupyterLab's sanitizer keeps in an untrusted notebook (tests/test_browser.py checks it)."""
         parts = []
         for n, p in enumerate(self.panels):
             t = p["trace"]

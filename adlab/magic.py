@@ -6,7 +6,6 @@ Load it with ``%load_ext adlab``; ``%adtrace?`` shows the full help (the docstri
 from __future__ import annotations
 
 import ast
-import html
 import math
 
 import numpy as np
@@ -81,9 +80,16 @@ class AdtraceMagics(Magics):
         the cell assigns. The cell's variables are not added to the notebook (use ``-o NAME`` to
         keep the trace).
 
-        The player shows the graph and the table; ◀ ▶ step, Play runs the steps at the chosen
-        speed, reset goes back to the start. Errors (a bad option, a syntax error, an operation
-        adlab cannot differentiate) are reported in one short message.
+        Nodes are numbered in the order Python evaluates the cell (left to right, arguments
+        first): ``log(x1) + x1 * x2 - sin(x2)`` makes ``v₁ + v₂`` node ``v₃`` and ``sin x₂`` node
+        ``v₄``, where the survey, numbering level by level, has ``v₃ = sin v₀``. The player says so
+        when it happens; write one operation per line to choose the numbering.
+
+        The player shows the graph and the table; Back / Next (or ← →) step, Play runs the steps
+        at the chosen speed, Start goes back to step 0. ``--mode both`` shows the two modes side
+        by side, stepped together by one slider, with the operations each has done so far.
+        Errors (a bad option, a syntax error, an operation adlab cannot differentiate) are
+        reported in one short message.
         """
         options, at = _take_at(_options(line, cell))
         try:
@@ -103,8 +109,9 @@ class AdtraceMagics(Magics):
         if args.output:
             self.shell.user_ns[args.output] = traces[0] if len(traces) == 1 else tuple(traces)
         self._export(traces, args)
+        note = numbering_note(cell, traces[0]) if cell is not None else ""
         if not args.quiet:
-            self._display(traces, args)
+            self._display(traces, args, note)
 
     # -- what to trace
     def _eval(self, source: str, what: str):
@@ -191,7 +198,7 @@ class AdtraceMagics(Magics):
                     raise UsageError(f"%adtrace --svg: cannot write {path}: {error}") from None
                 print(f"wrote {path}")
 
-    def _display(self, traces, args):
+    def _display(self, traces, args, note=""):
         from IPython.display import HTML, display
         graph, table = not args.table, not args.graph
         if args.static:
@@ -204,15 +211,63 @@ class AdtraceMagics(Magics):
                     f"<div><b>{t.mode} mode</b>{v._repr_html_()}</div>"
                     for t, v in zip(traces, views)) + "</div>"))
             return
-        from .widgets import step
-        players = [step(t, graph=graph, table=table) for t in traces]
-        if len(players) == 1:
-            display(players[0])
+        from .widgets import Player
+        if len(traces) == 1:
+            display(Player(traces[0], graph=graph, table=table, note=note))
             return
-        import ipywidgets as widgets
-        columns = [widgets.VBox([widgets.HTML(f"<b>{html.escape(p.trace.mode)} mode</b>"),
-                                 p.widget]) for p in players]
-        display(widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap")))
+        # side by side, stepped together by one slider
+        titles = [_mode_title(t) for t in traces]
+        display(Player(traces, graph=graph, table=table, note=note, titles=titles, window=5))
+
+
+def _mode_title(trace) -> str:
+    """``Forward mode, ẋ = (1, 0)`` / ``Reverse mode, ȳ = 1``: a panel's title."""
+    from .render import value_text
+    if trace.mode == "forward":
+        seeds = [value_text(t) for t in trace.input_tangents]
+        return "Forward mode, ẋ = " + (f"({', '.join(seeds)})" if len(seeds) > 1 else seeds[0])
+    bars = [value_text(c) for c in trace.cotangents]
+    return "Reverse mode, ȳ = " + (f"({', '.join(bars)})" if len(bars) > 1 else bars[0])
+
+
+def _operations(tree) -> int:
+    """How many operations a statement writes (calls, arithmetic): 2 or more is a compound one."""
+    return sum(isinstance(n, (ast.Call, ast.BinOp, ast.UnaryOp)) for n in ast.walk(tree))
+
+
+def numbering_note(cell: str, trace) -> str:
+    """Why the cell's nodes are numbered as they are, when that differs from the survey's order.
+
+    Python evaluates a compound expression left to right, arguments first; the survey numbers
+    level by level (every operation on the inputs, then those on their results ...). When a line
+    of the cell holds a compound expression and the two orders differ, say so, with the first
+    node they disagree on. Read from the cell's syntax tree and the recording (no text parsing).
+    """
+    try:
+        body = ast.parse(cell).body
+    except SyntaxError:
+        return ""
+    if not any(_operations(statement) >= 2 for statement in body):
+        return ""
+    rec = trace.recording
+    n = rec.n_inputs
+    depth = [0] * len(rec.nodes)
+    for i in range(n, len(rec.nodes)):
+        depth[i] = 1 + max((depth[p] for p in rec.nodes[i][1] if p is not None), default=0)
+    evaluated = list(range(n, len(rec.nodes)))
+    by_level = sorted(evaluated, key=lambda i: (depth[i], i))
+    for position, (here, survey) in enumerate(zip(evaluated, by_level)):
+        if here != survey:
+            break
+    else:
+        return ""
+    from .rows import node_name
+    formula = {row.node: row.pretty for row in trace.primal_rows if row.kind == "primal"}
+    return (f"Numbering: Python evaluates left to right, arguments first, so {formula[here]} comes "
+            f"before {formula[survey]} (the survey numbers level by level: its "
+            f"{node_name(position + 1, pretty=True)} is this cell's "
+            f"{node_name(survey - n + 1, pretty=True)}). One operation per line chooses the "
+            f"numbering; the derivatives are the same.")
 
 
 def _options(line: str, cell) -> str:

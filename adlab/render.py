@@ -7,8 +7,11 @@ The graph is laid out once per trace (one ``dot`` run, cached); the step-through
 >>> import adlab as ad
 >>> t = ad.reverse(lambda x1, x2: ad.log(x1) + x1 * x2 - ad.sin(x2), (2.0, 5.0))
 >>> view = ad.show(t)          # displays as the graph + the tables in a notebook
->>> 'v1 = ln v-1' in view.dot_source
+>>> 'v₁ = ln v₋₁' in view.dot_source
 True
+
+Names are typeset as the survey prints them (``v₋₁``, ``v̄₀``, a true minus sign); ``print(trace)``
+keeps the plain ``v-1`` spelling.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import itertools
 import re
 import shutil
 import subprocess
+import unicodedata
 import weakref
 from itertools import zip_longest
 
@@ -24,7 +28,7 @@ import numpy as np
 
 from . import palette as C
 from .errors import AdlabError
-from .rows import BAR, DOT, fmt
+from .rows import BAR, DOT, fmt, node_name, typeset, variable_pretty
 from .tracing import raw
 
 #: Graphs with more nodes than this are not drawn (unreadable, slow to lay out and to step).
@@ -33,6 +37,12 @@ MAX_NODES = 300
 MAX_TABLE_ROWS = 2000
 #: Stands for the per-widget id prefix in the cached SVG; replaced by :func:`new_prefix`'s value.
 TOKEN = "adlTOKEN_"
+#: Font size of the graph's text (dot points = SVG units) and how many CSS pixels one unit is
+#: drawn as: 14 × 1.15 ≈ 16 px, legible when projected.
+FONT_SIZE = 14
+SVG_SCALE = 1.15
+#: What a value or derivative not computed yet reads (in the graph and the table).
+PENDING_MARK = "?"
 
 DOT_MISSING = (
     "Graphviz's `dot` program was not found, so the graph cannot be drawn; the tables still work "
@@ -61,12 +71,12 @@ def too_large_message(n_nodes: int, max_nodes: int = MAX_NODES) -> str:
 # ---------------------------------------------------------------- what each node shows
 
 def value_text(value) -> str:
-    """A value as a node shows it; arrays also give their shape."""
+    """A value as a node shows it (true minus signs); arrays also give their shape."""
     v = raw(value)
     if isinstance(v, np.ndarray) and v.ndim > 0:
         shape = f"shape {v.shape}"
-        return f"{fmt(v)}, {shape}" if v.ndim == 1 and v.size <= 4 else shape
-    return fmt(v)
+        return typeset(f"{fmt(v)}, {shape}" if v.ndim == 1 and v.size <= 4 else shape)
+    return typeset(fmt(v))
 
 
 def derivative_mark(trace) -> str:
@@ -103,30 +113,41 @@ class GraphModel:
                 self.derivative_rows[row.node].append(r)
         self.final = [rows[d[-1]].value if d else None for d in
                       (self.derivative_rows[i] for i in range(self.n))]
-        self.formula = {}
-        for r in self.primal_row.values():
-            row = rows[r]
-            self.formula[row.node] = row.formula if row.kind == "primal" else \
-                f"{row.name} = {rec.input_names[row.node]}"
+        self.formula = {row.node: rows[r].pretty for r in self.primal_row.values()
+                        for row in (rows[r],)}
         self.values = [v for (_, _, _, v) in rec.nodes]
 
-    def name(self, i: int) -> str:
-        return f"v{i - self.n_inputs + 1}"
+    def name(self, i: int, mark: str = "") -> str:
+        """``v₋₁`` (or ``v̄₋₁`` with ``mark``): node ``i`` as the survey writes it."""
+        return node_name(i - self.n_inputs + 1, mark, pretty=True)
 
     def title(self, i: int) -> str:
-        """First label line: ``v1 = ln v-1``; an output is prefixed ``y =``."""
+        """First label line: ``v₁ = ln v₋₁``; an output is prefixed ``y =``."""
         names = self.outputs.get(i)
-        return (" = ".join(names) + " = " if names else "") + self.formula[i]
+        prefix = " = ".join(variable_pretty(n) for n in names) + " = " if names else ""
+        return prefix + self.formula[i]
 
-    def value_line(self, i: int) -> str:
-        return "= " + value_text(self.values[i])
+    def value_line(self, i: int, pending: bool = False) -> str:
+        return "= " + (PENDING_MARK if pending else value_text(self.values[i]))
 
-    def derivative_line(self, i: int, value=None, final=True) -> str:
-        name = f"v{self.mark}{i - self.n_inputs + 1}"
+    def derivative_line(self, i: int, value=None, final=True, pending: bool = False) -> str:
+        name = self.name(i, self.mark)
+        if pending:
+            return f"{name} = {PENDING_MARK}"
         value = self.final[i] if final else value
         if value is None:
             return f"{name} = 0 (y does not use it)"
         return f"{name} = {value_text(value)}"
+
+    def derivative_lines(self, i: int) -> list[str]:
+        """Every text node ``i``'s derivative line takes: pending, each update, or 'not used'."""
+        rows = self.trace.rows
+        lines = [self.derivative_line(i, pending=True)]
+        lines += [self.derivative_line(i, rows[r].value, final=False)
+                  for r in self.derivative_rows[i]]
+        if not self.derivative_rows[i]:
+            lines.append(self.derivative_line(i))
+        return lines
 
     def kind(self, i: int) -> str:
         if i in self.outputs:
@@ -139,36 +160,42 @@ def is_derivative_update(row) -> bool:
     return row.kind == "tangent" or (row.kind == "adjoint" and row.op != "gradient")
 
 
+def is_result(row) -> bool:
+    """A row that states a result: ``y = v5``, ``ẏ = v̇5``, ``x̄1 = v̄-1``."""
+    return row.kind == "output" or row.op == "gradient"
+
+
 # ---------------------------------------------------------------- DOT and SVG
 
-PENDING = "not yet computed"
+PENDING = "not yet computed"  # the words for PENDING_MARK (legend, tooltips)
 
 
 def _dot_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def dot_source(model: GraphModel, prefix: str = TOKEN) -> str:
-    """The DOT text of the graph: inputs on the left (``rankdir=LR``), nodes in evaluation order.
+def dot_source(model: GraphModel, prefix: str = TOKEN, rankdir: str = "LR") -> str:
+    """The DOT text of the graph: inputs on the left (``rankdir=LR``, as in the survey's figure)
+    or on top (``TB``), nodes in evaluation order.
 
-    Label lines: the formula, the value, the derivative. Lines are padded so that the box also fits
-    the player's "not yet computed" variants (the SVG is laid out once and re-styled).
+    Label lines: the formula, the value, the derivative. Each box is laid out around the widest
+    text its lines ever show ("?", each value a derivative takes on the way): the SVG is laid out
+    once and re-styled, so every step must fit. :func:`layout` then writes the final texts in.
+    Inputs have a bold border, outputs a double one.
     """
     lines = ["digraph adlab {",
-             '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.25, ranksep=0.45];',
+             f'  graph [rankdir={rankdir}, bgcolor="transparent", nodesep=0.22, ranksep=0.62];',
              f'  node [shape=box, style="rounded,filled", fontname="Helvetica,Arial,sans-serif", '
-             f'fontsize=11, color="{C.OPERATION}", fillcolor="{C.NODE_FILL}", '
-             f'fontcolor="{C.TEXT}", margin="0.12,0.05"];',
-             f'  edge [color="{C.EDGE}", arrowsize=0.7];']
+             f'fontsize={FONT_SIZE}, color="{C.OPERATION}", fillcolor="{C.NODE_FILL}", '
+             f'fontcolor="{C.TEXT}", margin="0.12,0.04"];',
+             f'  edge [color="{C.EDGE}", arrowsize=0.8, penwidth=1.3];']
     for i in range(model.n):
         kind = model.kind(i)
-        style = {"input": f'color="{C.INPUT}", fillcolor="{C.INPUT_FILL}", penwidth=1.6',
-                 "output": f'color="{C.OUTPUT}", fillcolor="{C.OUTPUT_FILL}", peripheries=2, '
-                           f'penwidth=1.4',
+        style = {"input": "penwidth=2.6", "output": "peripheries=2, penwidth=1.3",
                  "operation": ""}[kind]
-        value_line = _widest(model.value_line(i), PENDING)
-        derivative_line = _widest(model.derivative_line(i), f"v{model.mark}0 {PENDING}")
-        label = "\\n".join(_dot_escape(t) for t in (model.title(i), value_line, derivative_line))
+        value = widest([model.value_line(i), model.value_line(i, pending=True)])
+        derivative = widest(model.derivative_lines(i))
+        label = "\\n".join(_dot_escape(t) for t in (model.title(i), value, derivative))
         lines.append(f'  n{i} [id="{prefix}n{i}", class="{kind}", label="{label}"'
                      + (f", {style}" if style else "") + "];")
     inputs = " ".join(f"n{i};" for i in range(model.n_inputs))
@@ -180,18 +207,34 @@ def dot_source(model: GraphModel, prefix: str = TOKEN) -> str:
     return "\n".join(lines)
 
 
-def _widest(text: str, other: str) -> str:
-    """``text`` padded to the length of ``other``, so that the box fits both.
+def _text_width(text: str) -> float:
+    """Roughly how wide ``text`` is, in ems (combining accents take no room)."""
+    width = 0.0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += (0.32 if ch in " \u00a0" else 0.84 if ch in "=+−×/·→" else
+                  0.45 if "\u2080" <= ch <= "\u209c" else 0.62)
+    return width
 
-    No-break spaces (dot drops trailing plain spaces when it sizes a box), on both sides so the
-    text stays centred, and a quarter more than the count: browsers' sans-serif fonts run wider
-    than dot's estimate of Helvetica.
-    """
-    width = int(len(other) * 1.25) + 2
-    missing = width - len(text)
-    if missing <= 0:
-        return text
-    return "\u00a0" * (missing // 2) + text + "\u00a0" * (missing - missing // 2)
+
+def widest(texts) -> str:
+    return max(texts, key=_text_width)
+
+
+def _final_texts(svg: str, model: GraphModel) -> str:
+    """Each node's value and derivative lines set to their final texts (the finished trace)."""
+    def node(match):
+        i = int(match.group(1))
+        texts = iter((model.value_line(i), model.derivative_line(i)))
+        seen = 0
+
+        def text(t):
+            nonlocal seen
+            seen += 1
+            return t.group(0) if seen == 1 else f"{t.group(1)}{html.escape(next(texts))}</text>"
+        return re.sub(r"(<text[^>]*>).*?</text>", text, match.group(0), count=3, flags=re.S)
+    return re.sub(rf'<g id="{TOKEN}n(\d+)" class="node[^"]*">.*?</g>', node, svg, flags=re.S)
 
 
 def dot_path() -> str | None:
@@ -215,17 +258,24 @@ def _run_dot(source: str) -> str:
 
 
 def _clean_svg(svg: str) -> str:
-    """The ``<svg>`` element only: no XML prolog, doctype or comments (version-free output)."""
+    """The ``<svg>`` element only: no XML prolog, doctype or comments (version-free output); its
+    size in CSS pixels (:data:`SVG_SCALE` per unit, so that text is drawn at about 16 px)."""
     svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"(?: |&#160;)+</text>", "</text>", svg)  # the padding of _widest
-    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+
+    def pixels(match):
+        return f'{match.group(1)}="{float(match.group(2)) * SVG_SCALE:.0f}px"'
+    head, rest = svg.split(">", 1)
+    head = re.sub(r'(width|height)="([\d.]+)pt"', pixels, head)
+    return head + ">" + rest
 
 
 _layouts: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def layout(trace, max_nodes: int = MAX_NODES) -> tuple[GraphModel, str]:
-    """The graph model and its SVG (ids prefixed with :data:`TOKEN`), laid out once per trace.
+def layout(trace, max_nodes: int = MAX_NODES, rankdir: str = "LR") -> tuple[GraphModel, str]:
+    """The graph model and its SVG (ids prefixed with :data:`TOKEN`), laid out once per trace
+    (and direction: ``LR``, the survey's, or ``TB`` for narrow columns).
 
     Raises :class:`~adlab.errors.AdlabError` with what to do when ``dot`` is missing or the graph
     has more than ``max_nodes`` nodes.
@@ -233,11 +283,13 @@ def layout(trace, max_nodes: int = MAX_NODES) -> tuple[GraphModel, str]:
     n = len(trace.recording.nodes)
     if n > max_nodes:
         raise AdlabError(too_large_message(n, max_nodes))
-    cached = _layouts.get(trace)
+    per_trace = _layouts.setdefault(trace, {})
+    cached = per_trace.get(rankdir)
     if cached is None:
-        model = GraphModel(trace)
-        cached = (model, _clean_svg(_run_dot(dot_source(model))))
-        _layouts[trace] = cached
+        model = next(iter(per_trace.values()))[0] if per_trace else GraphModel(trace)
+        laid_out = _clean_svg(_run_dot(dot_source(model, rankdir=rankdir)))
+        cached = (model, _final_texts(laid_out, model))
+        per_trace[rankdir] = cached
     return cached
 
 
@@ -248,13 +300,14 @@ def svg(trace, prefix: str | None = None, max_nodes: int = MAX_NODES) -> str:
 
 # ---------------------------------------------------------------- tables
 
-def row_parts(row) -> tuple[str, str]:
-    """A row split into its formula (with numbers substituted) and its value."""
+def row_parts(row, pretty: bool = True) -> tuple[str, str]:
+    """A row split into its formula (with numbers substituted) and its value, typeset as the
+    survey prints them (``pretty=False``: the plain ``v-1`` spelling of ``print(trace)``)."""
     value = fmt(row.value)
-    text = row.formula
+    text = row.pretty if pretty and row.pretty else row.formula
     if row.numbers and row.numbers != value:
-        text += " = " + row.numbers
-    return text, value
+        text += " = " + (row.pretty_numbers if pretty else row.numbers)
+    return text, (typeset(value) if pretty else value)
 
 
 def columns(trace):
@@ -276,8 +329,8 @@ def _truncate(pairs: list, limit: int = MAX_TABLE_ROWS):
 
 # a proportional font: monospace fonts draw the combining bar of v̄ beside the letter, not over it
 TABLE_CSS = ("border-collapse:collapse;font-family:var(--jp-content-font-family,sans-serif);"
-             "font-variant-numeric:tabular-nums;font-size:13px;color:inherit")
-CELL_CSS = "text-align:left;padding:1px 10px;white-space:nowrap"
+             "font-variant-numeric:tabular-nums;font-size:15px;color:inherit")
+CELL_CSS = "text-align:left;padding:2px 10px;white-space:nowrap"
 
 
 def table_html(trace) -> str:
@@ -368,8 +421,8 @@ def table_latex(trace) -> str:
 # ---------------------------------------------------------------- what a notebook displays
 
 def _note(text: str) -> str:
-    return (f'<div style="border-left:4px solid {C.ORANGE};padding:4px 8px;margin:4px 0;'
-            f'white-space:pre-wrap;font-size:12px">{html.escape(text)}</div>')
+    return (f'<div style="border-left:4px solid {C.EDGE};padding:4px 8px;margin:4px 0;'
+            f'white-space:pre-wrap;font-size:14px">{html.escape(text)}</div>')
 
 
 class View:

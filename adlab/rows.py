@@ -7,6 +7,7 @@ They are built only when someone looks, so differentiation never pays for text.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,18 @@ class Row:
     For adjoint rows, ``source`` is the node whose adjoint flows back, ``contribution`` the amount
     ``v̄source · ∂vsource/∂vnode`` and ``accumulates`` says it is added to an adjoint that already had
     a value (a node used more than once: the fan-out of the survey's ``v̄-1 = v̄-1 + v̄1/v-1``).
+
+    Structured fields for views (no formula text to parse):
+
+    - ``pretty``: the formula as the survey typesets it, ``v̄₋₁ = v̄₋₁ + v̄₁ / v₋₁`` (subscripts,
+      a true minus sign); ``formula`` keeps the plain ``v-1`` spelling that ``print(trace)`` shows;
+    - ``sweep``: the trace the row belongs to, ``"primal"``, ``"tangent"`` or ``"adjoint"``
+      (``ẏ = v̇5`` is a tangent row of kind ``"output"``);
+    - ``reads_values`` / ``reads_derivatives``: the nodes whose value ``vk`` / derivative
+      (``v̇k`` or ``v̄k``) the right-hand side reads; an accumulation reads its own earlier ``v̄``;
+    - adjoint contributions: ``argument`` (which argument ``k`` of ``source`` the adjoint flows
+      back through: the edge), ``term`` / ``term_pretty`` (``v̄2 × v0``) and ``term_numbers``
+      (``1 × 5``), the part an accumulation adds.
     """
 
     kind: str
@@ -40,6 +53,19 @@ class Row:
     source: int | None = None
     contribution: object = None
     accumulates: bool = False
+    pretty: str = ""
+    sweep: str = "primal"
+    reads_values: tuple = ()
+    reads_derivatives: tuple = ()
+    argument: int | None = None
+    term: str = ""
+    term_pretty: str = ""
+    term_numbers: str = ""
+
+    @property
+    def pretty_numbers(self) -> str:
+        """``numbers`` with true minus signs (``(−1) × cos 5``)."""
+        return typeset(self.numbers)
 
     @property
     def text(self) -> str:
@@ -107,8 +133,31 @@ def _enclosed(text: str) -> bool:
     return True
 
 
-def node_name(number: int, mark: str = "") -> str:
-    return f"v{mark}{number}"
+_SUBSCRIPT = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
+MINUS = "\u2212"
+
+
+def subscript(text) -> str:
+    """``-1`` -> ``₋₁``."""
+    return str(text).translate(_SUBSCRIPT)
+
+
+def typeset(text: str) -> str:
+    """Hyphens as true minus signs: ``-0.959`` -> ``−0.959``, ``v4 - v3`` -> ``v4 − v3``."""
+    return text.replace("-", MINUS)
+
+
+def node_name(number: int, mark: str = "", pretty: bool = False) -> str:
+    """``v-1`` (plain) or ``v₋₁`` (pretty), with a dot or bar: ``v̄₋₁``."""
+    return f"v{mark}{subscript(number) if pretty else number}"
+
+
+def variable_pretty(name: str, mark: str = "") -> str:
+    """``x1`` -> ``x₁``, ``x_2`` -> ``x₂`` (trailing digits as a subscript), accented if asked."""
+    match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
+    if match:
+        name = match.group(1) + subscript(match.group(2))
+    return accent(name, mark) if mark else name
 
 
 def node_latex(number: int, mark: str = "") -> str:
@@ -216,7 +265,7 @@ def contribution_formula(prim, k, source_text, args_text, latex=False, partial_s
 
 # ---------------------------------------------------------------- whole traces
 
-def _arg_texts(rec, parents, args, mark="", latex=False, values=None):
+def _arg_texts(rec, parents, args, mark="", latex=False, values=None, pretty=False):
     """Names (or numbers, when ``values`` is given) of a node's arguments."""
     out = []
     for p, a in zip(parents, args):
@@ -226,8 +275,29 @@ def _arg_texts(rec, parents, args, mark="", latex=False, values=None):
             out.append(paren(fmt(values[p])))
         else:
             number = p - rec.n_inputs + 1
-            out.append(node_latex(number, mark) if latex else node_name(number, mark))
+            out.append(node_latex(number, mark) if latex else node_name(number, mark, pretty))
     return out
+
+
+def _fields(template) -> set:
+    """The argument numbers a format template reads: ``"cos {0}"`` -> ``{0}``; ``{d1}`` -> ``d1``."""
+    if not isinstance(template, str):
+        return set()
+    out = set()
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field:
+            out.add(int(field) if field.isdigit() else field)
+    return out
+
+
+def _traced(parents, ks) -> tuple:
+    """The distinct nodes behind argument numbers ``ks`` (constants left out), in argument order."""
+    nodes = []
+    for k in sorted(ks):
+        p = parents[k] if k < len(parents) else None
+        if p is not None and p not in nodes:
+            nodes.append(p)
+    return tuple(nodes)
 
 
 def primal_rows(rec) -> list[Row]:
@@ -240,36 +310,47 @@ def primal_rows(rec) -> list[Row]:
         rows.append(Row("input", i, node_name(number), "input", (),
                         f"{node_name(number)} = {rec.input_names[i]}",
                         f"{node_latex(number)} = {variable_latex(rec.input_names[i])}",
-                        "", values[i]))
+                        "", values[i],
+                        pretty=f"{node_name(number, pretty=True)} = "
+                               f"{variable_pretty(rec.input_names[i])}"))
     for i in range(n, len(rec.nodes)):
         prim, parents, args, value = rec.nodes[i]
         number = i - n + 1
         rhs = primal_formula(prim, _arg_texts(rec, parents, args))
+        rhs_pretty = primal_formula(prim, _arg_texts(rec, parents, args, pretty=True))
         rhs_latex = primal_formula(prim, _arg_texts(rec, parents, args, latex=True), latex=True)
         numbers = primal_formula(prim, _arg_texts(rec, parents, args, values=values)) \
             if _all_scalar(args) else ""
-        rows.append(Row("primal", i, node_name(number), prim.name,
-                        tuple(p for p in parents if p is not None),
+        traced = tuple(p for p in parents if p is not None)
+        rows.append(Row("primal", i, node_name(number), prim.name, traced,
                         f"{node_name(number)} = {rhs}", f"{node_latex(number)} = {rhs_latex}",
-                        numbers, value))
+                        numbers, value,
+                        pretty=f"{node_name(number, pretty=True)} = {typeset(rhs_pretty)}",
+                        reads_values=tuple(dict.fromkeys(traced))))
     rows += _output_rows(rec, "", values)
     return rows
 
 
 def _output_rows(rec, mark, values, output_values=None):
     rows = []
+    sweep = "tangent" if mark else "primal"
     for name, parent, value in zip(rec.output_names, rec.output_parents,
                                    output_values or rec.output_values):
         lhs, lhs_latex = accent(name, mark) if mark else name, variable_latex(name, mark)
+        lhs_pretty = variable_pretty(name, mark)
         if parent is None:
             rows.append(Row("output", -1, lhs, "output", (), f"{lhs} (a constant)",
-                            f"{lhs_latex} = {fmt(value)}", "", value))
+                            f"{lhs_latex} = {fmt(value)}", "", value,
+                            pretty=f"{lhs_pretty} (a constant)", sweep=sweep))
             continue
         number = parent - rec.n_inputs + 1
+        reads = {"reads_derivatives" if mark else "reads_values": (parent,)}
         rows.append(Row("output", parent, lhs, "output", (parent,),
                         f"{lhs} = {node_name(number, mark)}",
                         f"{lhs_latex} = {node_latex(number, mark)}", "",
-                        values[parent] if output_values is None else value))
+                        values[parent] if output_values is None else value,
+                        pretty=f"{lhs_pretty} = {node_name(number, mark, pretty=True)}",
+                        sweep=sweep, **reads))
     return rows
 
 
@@ -283,7 +364,9 @@ def tangent_rows(rec, tangents) -> list[Row]:
         name = node_name(number, DOT)
         rows.append(Row("tangent", i, name, "seed", (), f"{name} = {accent(rec.input_names[i], DOT)}",
                         f"{node_latex(number, DOT)} = {variable_latex(rec.input_names[i], DOT)}",
-                        "", tangents[i]))
+                        "", tangents[i], sweep="tangent",
+                        pretty=f"{node_name(number, DOT, pretty=True)} = "
+                               f"{variable_pretty(rec.input_names[i], DOT)}"))
     for i in range(n, len(rec.nodes)):
         prim, parents, args, _ = rec.nodes[i]
         number = i - n + 1
@@ -291,6 +374,10 @@ def tangent_rows(rec, tangents) -> list[Row]:
         grads = _arg_texts(rec, parents, args, DOT)
         rhs = _chain_terms(prim, _arg_texts(rec, parents, args), grads, parents,
                            partial_symbols=_partial_symbols(rec, i, parents))
+        rhs_pretty = _chain_terms(prim, _arg_texts(rec, parents, args, pretty=True),
+                                  _arg_texts(rec, parents, args, DOT, pretty=True), parents,
+                                  partial_symbols=_partial_symbols(rec, i, parents, pretty=True))
+        reads_values, reads_derivatives = _tangent_reads(prim, parents)
         rhs_latex = _chain_terms(prim, _arg_texts(rec, parents, args, latex=True),
                                  _arg_texts(rec, parents, args, DOT, latex=True), parents,
                                  latex=True,
@@ -301,20 +388,44 @@ def tangent_rows(rec, tangents) -> list[Row]:
         rows.append(Row("tangent", i, name, prim.name,
                         tuple(sorted({p for p in parents if p is not None} | {i})),
                         f"{name} = {rhs}", f"{node_latex(number, DOT)} = {rhs_latex}", numbers,
-                        tangents[i]))
+                        tangents[i], sweep="tangent",
+                        pretty=f"{node_name(number, DOT, pretty=True)} = {typeset(rhs_pretty)}",
+                        reads_values=reads_values, reads_derivatives=reads_derivatives))
     output_tangents = [tangents[p] if p is not None else 0.0 for p in rec.output_parents]
     rows += _output_rows(rec, DOT, tangents, output_tangents)
     return rows
 
 
-def _partial_symbols(rec, i, parents, latex=False):
+def _tangent_reads(prim, parents):
+    """(values, tangents) a tangent row reads, from the templates that write it."""
+    traced = [k for k, p in enumerate(parents) if p is not None]
+    template = prim.tangent_text
+    if template is not None:
+        terms = [template] if isinstance(template, str) else (
+            [t for k, t in enumerate(template) if t is not None and parents[k] is not None]
+            if isinstance(template, tuple) else None)
+        if terms is None:  # a callable template: say it reads every argument
+            return _traced(parents, traced), _traced(parents, traced)
+        fields = set().union(*map(_fields, terms)) if terms else set()
+        return (_traced(parents, {f for f in fields if isinstance(f, int)}),
+                _traced(parents, {int(f[1:]) for f in fields if isinstance(f, str)
+                                  and f[:1] == "d" and f[1:].isdigit()}))
+    if prim.linear or prim.partials is None:  # v̇ = op(v̇args) or Σ ∂vi/∂vk · v̇k
+        return (), _traced(parents, traced)
+    fields = set().union(*(_fields(prim.partial_text[k]) for k in traced)) if traced else set()
+    return (_traced(parents, {f for f in fields if isinstance(f, int)}),
+            _traced(parents, traced))
+
+
+def _partial_symbols(rec, i, parents, latex=False, pretty=False):
     """``∂vi/∂vk`` for each traced argument of node ``i`` (None for constants)."""
     n = rec.n_inputs
     if latex:
         return [None if p is None else
                 rf"\frac{{\partial {node_latex(i - n + 1)}}}{{\partial {node_latex(p - n + 1)}}}"
                 for p in parents]
-    return [None if p is None else f"∂{node_name(i - n + 1)}/∂{node_name(p - n + 1)}"
+    return [None if p is None else
+            f"∂{node_name(i - n + 1, pretty=pretty)}/∂{node_name(p - n + 1, pretty=pretty)}"
             for p in parents]
 
 
@@ -334,35 +445,54 @@ def adjoint_rows(rec, steps, seeds, adjoints) -> list[Row]:
         lhs = node_name(number, BAR)
         rows.append(Row("adjoint", parent, lhs, "seed", (), f"{lhs} = {accent(name, BAR)}",
                         f"{node_latex(number, BAR)} = {variable_latex(name, BAR)}", "", seed,
-                        contribution=seed))
+                        contribution=seed, sweep="adjoint",
+                        pretty=f"{node_name(number, BAR, pretty=True)} = "
+                               f"{variable_pretty(name, BAR)}"))
     for i, k, p, contribution, total, accumulates in steps:
         prim, parents, args, _ = rec.nodes[i]
         src, dst = i - n + 1, p - n + 1
         lhs, lhs_latex = node_name(dst, BAR), node_latex(dst, BAR)
+        lhs_pretty = node_name(dst, BAR, pretty=True)
         term = contribution_formula(prim, k, node_name(src, BAR), _arg_texts(rec, parents, args),
                                     partial_symbol=f"∂{node_name(src)}/∂{node_name(dst)}")
+        term_pretty = typeset(contribution_formula(
+            prim, k, node_name(src, BAR, pretty=True), _arg_texts(rec, parents, args, pretty=True),
+            partial_symbol=f"∂{node_name(src, pretty=True)}/∂{node_name(dst, pretty=True)}"))
         term_latex = contribution_formula(
             prim, k, node_latex(src, BAR), _arg_texts(rec, parents, args, latex=True), latex=True,
             partial_symbol=rf"\frac{{\partial {node_latex(src)}}}{{\partial {node_latex(dst)}}}")
-        numbers = contribution_formula(prim, k, paren(fmt(adjoints[i])),  # final by then
-                                       _arg_texts(rec, parents, args, values=values)) \
+        term_numbers = contribution_formula(prim, k, paren(fmt(adjoints[i])),  # final by then
+                                            _arg_texts(rec, parents, args, values=values)) \
             if _all_scalar(args) else ""
+        numbers = term_numbers
         if accumulates:
             formula, latex = f"{lhs} = {lhs} + {term}", f"{lhs_latex} = {lhs_latex} + {term_latex}"
+            pretty = f"{lhs_pretty} = {lhs_pretty} + {term_pretty}"
             numbers = f"{paren(fmt(total - contribution))} + {numbers}" \
                 if numbers and _is_number(total) else ""
         else:
             formula, latex = f"{lhs} = {term}", f"{lhs_latex} = {term_latex}"
+            pretty = f"{lhs_pretty} = {term_pretty}"
         used = tuple(sorted({i, p} | {q for q in parents if q is not None}))
+        partial_reads = _fields(prim.partial_text[k]) if prim.partial_text else set()
         rows.append(Row("adjoint", p, lhs, prim.name, used, formula, latex, numbers, total,
-                        source=i, contribution=contribution, accumulates=accumulates))
+                        source=i, contribution=contribution, accumulates=accumulates,
+                        pretty=pretty, sweep="adjoint",
+                        reads_values=_traced(parents, {f for f in partial_reads
+                                                       if isinstance(f, int)}),
+                        reads_derivatives=(i, p) if accumulates else (i,),
+                        argument=k, term=term, term_pretty=term_pretty,
+                        term_numbers=term_numbers))
     for i in reversed(range(n)):
         name = accent(rec.input_names[i], BAR)
         number = i - n + 1
         value = adjoints[i] if adjoints[i] is not None else 0.0
         rows.append(Row("adjoint", i, name, "gradient", (i,), f"{name} = {node_name(number, BAR)}",
                         f"{variable_latex(rec.input_names[i], BAR)} = {node_latex(number, BAR)}",
-                        "", value))
+                        "", value, sweep="adjoint",
+                        pretty=f"{variable_pretty(rec.input_names[i], BAR)} = "
+                               f"{node_name(number, BAR, pretty=True)}",
+                        reads_derivatives=(i,) if adjoints[i] is not None else ()))
     return rows
 
 

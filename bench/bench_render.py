@@ -1,14 +1,13 @@
-"""How fast the pictures are: laying a graph out once, then one step of the player.
+"""How fast and how big the player is: the graph laid out once, every step computed once, sent once.
 
 For reverse-mode traces of random AD-like graphs with about 10, 100 and 300 nodes (1-2 inputs per
 operation, read from the last 20 nodes, a mix of unary and binary primitives):
 
-- layout: building the DOT text, the one ``dot -Tsvg`` run, and making the SVG steppable
-  (what ``ad.step(trace)`` costs before anything is shown), median of 5 fresh traces;
+- build: the DOT text, the one ``dot -Tsvg`` run and every step as data, i.e. ``ad.step(trace)``
+  plus the HTML it displays (what the kernel does before anything is shown), median of 5 traces;
 - dot alone: the ``dot`` subprocess inside that;
-- per step: ``player.next()``, i.e. building the step's ``<style>`` block, caption and table window
-  and setting the widgets' values (what a click costs on the kernel side), median over all steps;
-- style size: the bytes sent to the browser per step for the graph.
+- sent: the bytes of the player's one HTML output (static view, steps as JSON, script and styles),
+  and of the steps' JSON alone. Stepping costs the kernel nothing: it happens in the browser.
 
 Run: ``python bench/bench_render.py``; writes ``bench/results/render.md``.
 """
@@ -24,6 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import adlab as ad  # noqa: E402
 from adlab import render, widgets  # noqa: E402
+from adlab.widgets import _script_json  # noqa: E402
 
 SIZES = (10, 100, 300)
 
@@ -56,7 +56,7 @@ def trace_of(n_nodes: int, seed: int):
 
 
 def bench(n_nodes: int) -> dict:
-    layouts, dots, nodes = [], [], []
+    builds, dots, nodes, sizes, data = [], [], [], [], []
     real_dot = render._run_dot
 
     def timed_dot(source):
@@ -71,40 +71,36 @@ def bench(n_nodes: int) -> dict:
             _ = trace.rows  # rows are the engine's work, not the picture's
             start = time.perf_counter()
             player = widgets.step(trace, max_nodes=1000)
-            layouts.append(time.perf_counter() - start)
+            page = player._repr_html_()
+            builds.append(time.perf_counter() - start)
             nodes.append(len(trace.recording.nodes))
+            sizes.append(len(page.encode()))
+            data.append(len(_script_json(player.data).encode()))
     finally:
         render._run_dot = real_dot
-    steps, style_bytes = [], []
-    for _ in range(len(player) - 1):
-        start = time.perf_counter()
-        player.next()
-        steps.append(time.perf_counter() - start)
-        style_bytes.append(len(player.style_html.value))
     return {"nodes": round(statistics.median(nodes)), "edges": len(player.model.edges),
-            "steps": len(player), "layout": statistics.median(layouts),
-            "dot": statistics.median(dots), "step": statistics.median(steps),
-            "step_max": max(steps), "style": statistics.median(style_bytes),
-            "svg": len(player.svg)}
+            "steps": len(player), "build": statistics.median(builds),
+            "dot": statistics.median(dots), "sent": statistics.median(sizes),
+            "data": statistics.median(data), "svg": len(player.svg)}
 
 
 def main() -> str:
     rows = [bench(n) for n in SIZES]
-    lines = ["| nodes | edges | steps | layout (once) | of which `dot` | per step (median) | "
-             "per step (max) | style per step | SVG |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| nodes | edges | steps | build (once) | of which `dot` | sent (one HTML output) | "
+             "of which steps (JSON) | SVG |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['nodes']} | {r['edges']} | {r['steps']} | {r['layout'] * 1e3:.1f} ms | "
-                     f"{r['dot'] * 1e3:.1f} ms | {r['step'] * 1e3:.2f} ms | "
-                     f"{r['step_max'] * 1e3:.2f} ms | {r['style'] / 1024:.1f} KB | "
-                     f"{r['svg'] / 1024:.0f} KB |")
+        lines.append(f"| {r['nodes']} | {r['edges']} | {r['steps']} | {r['build'] * 1e3:.1f} ms | "
+                     f"{r['dot'] * 1e3:.1f} ms | {r['sent'] / 1024:.0f} KB | "
+                     f"{r['data'] / 1024:.0f} KB | {r['svg'] / 1024:.0f} KB |")
     dot_version = os.popen("dot -V 2>&1").read().strip()
     table = "\n".join(lines)
-    text = (f"# Rendering: layout once, then re-style per step\n\n"
+    text = (f"# Rendering: lay out once, compute every step once, send once\n\n"
             f"Reverse-mode traces of random AD-like graphs; {dot_version}; Python "
-            f"{sys.version.split()[0]}; kernel-side times (no browser). Layout = `ad.step(trace)`"
-            f" (DOT + one `dot -Tsvg` run + steppable SVG), median of 5 traces; per step = "
-            f"`player.next()` over every step of one player.\n\n{table}\n")
+            f"{sys.version.split()[0]}; kernel side. Build = `ad.step(trace)` and its HTML output "
+            f"(DOT + one `dot -Tsvg` run + every step as data), median of 5 traces; sent = the "
+            f"bytes of that output (the graph travels once, base64 in the static view). A step costs"
+            f" the kernel nothing: the browser steps.\n\n{table}\n")
     os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
     with open(os.path.join(os.path.dirname(__file__), "results", "render.md"), "w") as out:
         out.write(text)

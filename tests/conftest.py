@@ -7,6 +7,8 @@ differences, each computed here from the mathematical definition of the function
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 
 import numpy as np
 from hypothesis import settings
@@ -57,5 +59,18 @@ def numeric_jacobian(g, x, h=1e-6):
     return jac
 
 
-__all__ = ["survey_f", "survey_f_math", "SURVEY_POINT", "SURVEY_GRAD", "complex_step",
+_SUB = {"-": "₋", **{str(d): "₀₁₂₃₄₅₆₇₈₉"[d] for d in range(10)}}
+
+
+def sub(text: str) -> str:
+    """Survey typography for expected strings typed in plain text: ``v-1`` -> ``v₋₁``,
+    ``v̄0`` -> ``v̄₀``, ``x1`` -> ``x₁``, and every other hyphen a minus sign (``-0.959`` ->
+    ``−0.959``). Written here, independently of adlab's own typesetting."""
+    text = unicodedata.normalize("NFD", text)  # ẋ as x + a combining dot, as adlab writes it
+    text = re.sub(r"\b([vxy])([\u0304\u0307]?)(-?\d+)",
+                  lambda m: m.group(1) + m.group(2) + "".join(_SUB[c] for c in m.group(3)), text)
+    return text.replace("-", "\u2212")
+
+
+__all__ = ["sub", "survey_f", "survey_f_math", "SURVEY_POINT", "SURVEY_GRAD", "complex_step",
            "central_difference", "numeric_jacobian"]

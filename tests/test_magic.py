@@ -107,13 +107,46 @@ def test_array_inputs(ip, capsys):
 
 
 @needs_dot
-def test_mode_both_side_by_side(ip, capsys):
+def test_mode_both_side_by_side(ip, capsys, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     ok, out, err = run(ip, "%%adtrace --mode both --wrt x1 --at x1=2 x2=5 -o pair\n"
                            "y = log(x1) + x1 * x2 - sin(x2)\n", capsys)
     assert ok, err
     forward, backward = ip.user_ns["pair"]
     assert forward.tangent == pytest.approx(GRAD[0]) and backward.grad == pytest.approx(GRAD)
-    assert "HBox" in out  # two players in one row
+    (player,) = shown  # two players in one row, driven by one slider
+    panels = player.data["panels"]
+    assert [p["mode"] for p in panels] == ["forward", "reverse"]
+    assert [p["title"] for p in panels] == ["Forward mode, ẋ = (1, 0)", "Reverse mode, ȳ = 1"]
+    assert len(player) == max(len(p["steps"]) for p in panels) == 20
+    assert all("o" in step for p in panels for step in p["steps"])  # operation counts
+    assert 'class="adl-player"' in player._repr_html_()
+
+
+SURVEY_ORDER = "v1 = log(x1)\nv2 = x1 * x2\nv3 = sin(x2)\ny = v1 + v2 - v3\n"
+LEFT_TO_RIGHT = "y = log(x1) + x1 * x2 - sin(x2)\n"
+
+
+@needs_dot
+@pytest.mark.parametrize("cell, says", [(LEFT_TO_RIGHT, True), (SURVEY_ORDER, False),
+                                         ("y = sin(x1 * x2)\n", False)])
+def test_numbering_note_when_python_order_differs_from_the_survey(ip, capsys, monkeypatch, cell,
+                                                                   says):
+    """Python evaluates log(x1) + x1*x2 - sin(x2) left to right: v1 + v2 becomes v3 and sin x2
+    becomes v4, where the survey (level by level) has v3 = sin v0. The player says so, once."""
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    ok, _, err = run(ip, f"%%adtrace --at x1=2 x2=5 -o tr\n{cell}", capsys)
+    assert ok, err
+    note = shown[0].data["note"]
+    if says:
+        rows = {r.node: r.pretty for r in ip.user_ns["tr"].primal_rows if r.kind == "primal"}
+        assert rows[4] == "v₃ = v₁ + v₂" and rows[5] == "v₄ = sin v₀"  # the cell's own order
+        assert "v₃ = v₁ + v₂ comes before v₄ = sin v₀" in note and "left to right" in note
+        assert "its v₃ is this cell's v₄" in note
+    else:
+        assert note == ""
 
 
 @needs_dot

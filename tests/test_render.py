@@ -15,7 +15,8 @@ import pytest
 
 import adlab as ad
 from adlab import render
-from conftest import SURVEY_POINT, survey_f
+from adlab import palette
+from conftest import SURVEY_POINT, sub, survey_f
 
 pytestmark = pytest.mark.skipif(render.dot_path() is None, reason="needs Graphviz's dot")
 
@@ -88,14 +89,14 @@ def test_labels_values_and_adjoints_in_reverse_mode(reverse_trace):
     nodes, _ = svg_graph(ad.show(reverse_trace).svg)
     for title, lines in nodes.items():
         v = name(int(title[1:]))
-        assert lines == [LABELS[v], f"= {VALUES[v]}", f"v\u0304{v[1:]} = {ADJOINTS[v]}"]
+        assert lines == [sub(LABELS[v]), sub(f"= {VALUES[v]}"), sub(f"v\u0304{v[1:]} = {ADJOINTS[v]}")]
 
 
 def test_forward_mode_shows_tangents(forward_trace):
     nodes, _ = svg_graph(ad.show(forward_trace).svg)
     for title, lines in nodes.items():
         v = name(int(title[1:]))
-        assert lines[2] == f"v\u0307{v[1:]} = {TANGENTS[v]}"
+        assert lines[2] == sub(f"v\u0307{v[1:]} = {TANGENTS[v]}")
 
 
 def test_layout_inputs_left_output_marked(reverse_trace):
@@ -110,6 +111,33 @@ def test_layout_inputs_left_output_marked(reverse_trace):
          for g in root.iter(f"{SVG}g") if "node" in g.get("class", "")}
     assert max(x["n0"], x["n1"]) < min(x[f"n{i}"] for i in range(2, 7))
     assert x["n6"] == max(x.values())
+
+
+def test_graph_text_is_large_enough_to_project(reverse_trace):
+    """Text is drawn at 16 CSS pixels or more: the SVG's pixel width over its viewBox width,
+    times the font size of its text."""
+    root = ET.fromstring(ad.show(reverse_trace).svg)
+    scale = float(root.get("width").removesuffix("px")) / float(root.get("viewBox").split()[2])
+    sizes = {float(t.get("font-size")) for t in root.iter(f"{SVG}text")}
+    assert min(sizes) * scale >= 16
+
+
+def test_inputs_and_outputs_are_marked_by_their_border_not_a_state_colour(reverse_trace):
+    """Colours mean states (computed, read, result); kinds are borders: bold inputs, double
+    outputs, all in the same neutral colour."""
+    root = ET.fromstring(ad.show(reverse_trace).svg)
+    states = {c.lower() for c in (palette.CURRENT, palette.READ, palette.RESULT, palette.ORANGE,
+                                  palette.VERMILLION, palette.BLUE, palette.SKY_BLUE)}
+    strokes, widths, paths = set(), {}, {}
+    for g in root.iter(f"{SVG}g"):
+        if "node" in g.get("class", ""):
+            kind_paths = list(g.iter(f"{SVG}path"))
+            strokes |= {p.get("stroke").lower() for p in kind_paths}
+            widths[g.get("class")] = float(kind_paths[0].get("stroke-width", 1))
+            paths[g.get("class")] = len(kind_paths)
+    assert not strokes & states and len(strokes) == 1
+    assert widths["node input"] > 2 * widths["node operation"]
+    assert paths["node output"] == 2 and paths["node operation"] == 1  # a double border
 
 
 def test_array_nodes_show_their_shape():
@@ -141,10 +169,10 @@ def test_tables_match_the_survey(reverse_trace, forward_trace):
     html_table = ad.show(reverse_trace, graph=False)._repr_html_()
     assert "<svg" not in html_table
     for text in ("v1 = ln v-1 = ln 2 = 0.693", "v̄-1 = v̄-1 + v̄1 / v-1 = 5 + 1 / 2 = 5.5",
-                 "x̄2 = v̄0 = 1.716"):
-        assert text in html_table
+                 "x̄2 = v̄0 = 1.716", "v5 = v4 - v3 = 10.693 - (-0.959) = 11.652"):
+        assert sub(text) in html_table
     markdown = forward_trace._repr_markdown_()
-    assert "| v1 = ln v-1 = ln 2 = 0.693 | v̇1 = v̇-1 / v-1 = 1 / 2 = 0.5 |" in markdown
+    assert sub("| v1 = ln v-1 = ln 2 = 0.693 | v̇1 = v̇-1 / v-1 = 1 / 2 = 0.5 |") in markdown
     assert markdown.count("\n") == 2 + 8 - 1
 
 
@@ -178,7 +206,7 @@ def test_dot_missing_gives_install_help_and_tables_still_work(monkeypatch, tmp_p
     for hint in ("apt-get install graphviz", "brew install graphviz", "conda install"):
         assert hint in view.message
     html_out = view._repr_html_()
-    assert "apt-get install graphviz" in html_out and "v1 = ln v-1 = ln 2 = 0.693" in html_out
+    assert "apt-get install graphviz" in html_out and sub("v1 = ln v-1 = ln 2 = 0.693") in html_out
     assert trace._repr_svg_() is None and "<table" in trace._repr_html_()
     with pytest.raises(ad.AdlabError, match="brew install graphviz"):
         view.save(tmp_path / "x.svg")

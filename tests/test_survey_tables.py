@@ -11,7 +11,7 @@ import unicodedata
 import pytest
 
 import adlab as ad
-from conftest import SURVEY_GRAD, SURVEY_POINT, survey_f, survey_f_math
+from conftest import SURVEY_GRAD, SURVEY_POINT, sub, survey_f, survey_f_math
 
 # Table 2, left column: the forward primal trace
 PRIMAL = [  # (name, formula as printed, value as printed)
@@ -231,3 +231,55 @@ def test_output_names_never_collide_with_input_names():
     tangent_names = [nfc(r.name) for r in fwd.tangent_rows if r.kind == "output"]
     seeds = [nfc(r.formula.split(" = ")[1]) for r in fwd.tangent_rows[:2]]
     assert not set(tangent_names) & set(seeds), (tangent_names, seeds)
+
+
+# ---------------------------------------------------------------- typeset and structured rows
+
+def test_typeset_formulas_are_the_survey_tables():
+    """``Row.pretty`` is the survey's typography (v₋₁, v̄₀, a minus sign) of the same formula."""
+    forward = ad.forward(survey_f, SURVEY_POINT, (1.0, 0.0))
+    reverse = ad.reverse(survey_f, SURVEY_POINT)
+    assert nfc([r.pretty for r in forward.primal_rows]) == nfc([sub(f) for _, f, _ in PRIMAL])
+    assert nfc([r.pretty for r in forward.tangent_rows]) == nfc([sub(f) for _, f, _ in TANGENT])
+    assert nfc([r.pretty for r in reverse.adjoint_rows]) == nfc(
+        [sub(f) for _, f, _, _ in ADJOINT])
+    assert [r.formula for r in reverse.primal_rows] == [f for _, f, _ in PRIMAL]  # print() stays
+
+
+def _names(nodes):
+    return {f"v{i - 1}" for i in nodes}  # two inputs: tape node 0 is v-1
+
+
+# What each row of Table 3 reads, from its formula as printed: (values, derivatives, k, term)
+ADJOINT_READS = [
+    (set(), set(), None, ""),                                  # v̄5 = ȳ
+    (set(), {"v5"}, 0, "v̄5 × 1"),                              # v5 = v4 - v3, argument 0
+    (set(), {"v5"}, 1, "v̄5 × (-1)"),
+    (set(), {"v4"}, 0, "v̄4 × 1"),
+    (set(), {"v4"}, 1, "v̄4 × 1"),
+    ({"v0"}, {"v3"}, 0, "v̄3 × cos v0"),
+    ({"v0"}, {"v2"}, 0, "v̄2 × v0"),
+    ({"v-1"}, {"v2", "v0"}, 1, "v̄2 × v-1"),                    # adds to its own earlier v̄0
+    ({"v-1"}, {"v1", "v-1"}, 0, "v̄1 / v-1"),
+    (set(), {"v0"}, None, ""),                                 # x̄2 = v̄0
+    (set(), {"v-1"}, None, ""),
+]
+TANGENT_READS = [(set(), set()), (set(), set()), ({"v-1"}, {"v-1"}), ({"v-1", "v0"}, {"v-1", "v0"}),
+                 ({"v0"}, {"v0"}), (set(), {"v1", "v2"}), (set(), {"v4", "v3"}), (set(), {"v5"})]
+
+
+def test_rows_say_what_they_read_and_which_term_they_add():
+    reverse = ad.reverse(survey_f, SURVEY_POINT)
+    for row, (values, derivatives, k, term) in zip(reverse.adjoint_rows, ADJOINT_READS):
+        assert (_names(row.reads_values), _names(row.reads_derivatives)) == (values, derivatives), \
+            row.formula
+        assert (row.argument, nfc(row.term)) == (k, nfc(term)) and row.sweep == "adjoint"
+    fan_out = reverse.adjoint_rows[7]
+    assert (fan_out.term_numbers, fan_out.contribution, fan_out.accumulates) == ("1 × 2", 2.0, True)
+    forward = ad.forward(survey_f, SURVEY_POINT, (1.0, 0.0))
+    for row, (values, derivatives) in zip(forward.tangent_rows, TANGENT_READS):
+        assert (_names(row.reads_values), _names(row.reads_derivatives)) == (values, derivatives), \
+            row.formula
+        assert row.sweep == "tangent"
+    assert [r.sweep for r in forward.primal_rows] == ["primal"] * 8
+    assert _names(forward.primal_rows[6].reads_values) == {"v4", "v3"}

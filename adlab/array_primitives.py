@@ -405,9 +405,9 @@ def _logaddexp_impl(x, y):
 logaddexp = _define("logaddexp", _logaddexp_impl,
                     partials=(lambda x, y, out: exp(x - out), lambda x, y, out: exp(y - out)),
                     text="ln(exp {0} + exp {1})", latex=r"\ln(e^{{{0}}} + e^{{{1}}})",
-                    partial_text=("exp({0} - out)", "exp({1} - out)"),
-                    partial_latex=(r"e^{{{0} - \ln(e^{{{0}}} + e^{{{1}}})}}",
-                                   r"e^{{{1} - \ln(e^{{{0}}} + e^{{{1}}})}}"))
+                    # exp(x - out) = exp x / (exp x + exp y) = σ(x - y), written with the inputs
+                    partial_text=("σ({0} - {1})", "σ({1} - {0})"),
+                    partial_latex=(r"\sigma({0} - {1})", r"\sigma({1} - {0})"))
 
 
 # ---------------------------------------------------------------- what traced values offer

@@ -11,7 +11,7 @@ import numpy as np
 from . import sweeps
 from .errors import InputError
 from .tracing import Tape, Traced, raw
-from .tree import as_input, flatten
+from .tree import as_input, flatten, leaf_paths
 
 
 @dataclass
@@ -95,8 +95,7 @@ def record(f, args: tuple, argnums=None) -> Recording:
             what = f"argument {names[a]!r} of {getattr(f, '__name__', 'the function')}"
             values = [as_input(leaf, what) for leaf in leaves]
             call_args[a] = rebuild([tape.input(v) for v in values])
-            input_names += [names[a]] if len(leaves) == 1 and leaves[0] is args[a] else [
-                f"{names[a]}[{i}]" for i in range(len(leaves))]
+            input_names += [names[a] + path for path in leaf_paths(args[a])]
             rebuilders.append((a, len(leaves), rebuild))
         result = f(*call_args)
     out_leaves, rebuild_output = flatten(result)

@@ -122,7 +122,9 @@ def paren(text: str) -> str:
 
 
 def _enclosed(text: str) -> bool:
-    """Whether one pair of parentheses encloses all of ``text``: ``(1 + v4)``, not ``(a) + (b)``."""
+    """Whether one pair of parentheses encloses all of ``text`` after a function's name, if any:
+    ``(1 + v4)`` and ``σ(v0 - v1)``, not ``(a) + (b)``."""
+    text = re.sub(r"^[^\W\d]\w*(?=\()", "", text)  # σ(...), exp(...): a function applied
     if not (text.startswith("(") and text.endswith(")")):
         return False
     depth = 0
@@ -177,7 +179,15 @@ def variable_latex(name: str, mark: str = "") -> str:
 
 
 def accent(name: str, mark: str) -> str:
-    """Put a dot or bar on a variable name: ``x1`` -> ``ẋ1``."""
+    """Put a dot or bar on a variable's name: ``x1`` -> ``ẋ1``, ``x₂`` -> ``x̄₂``.
+
+    A bar over a longer name covers the whole word, as LaTeX's ``\\bar{\\mathrm{params}}``
+    does: ``params['w']`` -> ``p̅a̅r̅a̅m̅s̅['w']`` (U+0305 joins into one overline); a dot goes on
+    the first letter.
+    """
+    word = re.match(r"[A-Za-z]*", name).group(0)
+    if mark == BAR and len(word) > 1:
+        return "".join(c + "\u0305" for c in word) + name[len(word):]
     return name[0] + mark + name[1:]
 
 
@@ -270,7 +280,10 @@ def _arg_texts(rec, parents, args, mark="", latex=False, values=None, pretty=Fal
     out = []
     for p, a in zip(parents, args):
         if p is None:
-            out.append(fmt_constant(raw(a)))
+            constant = raw(a)
+            text = fmt_constant(constant)  # a negative number in brackets: v0 × (-1.2)
+            out.append(paren(text) if isinstance(constant, (float, int, np.number))
+                       and not isinstance(constant, bool) else text)
         elif values is not None:
             out.append(paren(fmt(values[p])))
         else:

@@ -34,6 +34,16 @@ def flatten(tree):
     return [tree], lambda leaves: leaves[0]
 
 
+def leaf_paths(tree) -> list[str]:
+    """Where each leaf of ``tree`` sits, as Python would index it: ``["['w']", "['b'][0]"]`` for
+    ``{"w": w, "b": [b0]}``, ``[""]`` for a leaf itself. Names the inputs of a trace."""
+    if isinstance(tree, (tuple, list)):
+        return [f"[{i}]{path}" for i, item in enumerate(tree) for path in leaf_paths(item)]
+    if isinstance(tree, dict):
+        return [f"[{key!r}]{path}" for key, item in tree.items() for path in leaf_paths(item)]
+    return [""]
+
+
 def as_input(value, what: str):
     """A float or float64 array for an input leaf, or a clear :class:`InputError`."""
     if type(value) is float:

@@ -4,6 +4,7 @@ Expected formulas are typed from the rules: the product rule for ``@``,
 d logsumexp = softmax · dx, d max = dx at the arg-max, and ``v̇ = op(v̇)`` for the linear
 operations (sum, indexing, stack, ...).
 """
+import math
 import re
 
 import numpy as np
@@ -182,3 +183,33 @@ def test_a_partial_already_in_parentheses_is_not_wrapped_twice():
     assert tangent.formula == "v̇1 = v̇0 / (1 + v0)"
     assert paren("(1 + v0)") == "(1 + v0)" and paren("(a) + (b)") == "((a) + (b))"
     assert paren("-1") == "(-1)" and paren("v0") == "v0"
+
+
+# ---------------------------------------------------------------- how rows name things
+
+def test_a_negative_constant_is_bracketed_in_every_column():
+    rows = ad.reverse(lambda x: x * -1.2, (2.0,)).rows
+    primal = next(r for r in rows if r.kind == "primal")
+    assert primal.text == "v1 = v0 × (-1.2) = 2 × (-1.2) = -2.4"
+
+
+def test_the_partial_of_logaddexp_is_written_with_the_inputs_and_evaluates_to_its_value():
+    trace = ad.reverse(lambda x, y: ad.logaddexp(x, y), (2.0, 1.0))
+    for row in (r for r in trace.adjoint_rows if r.source is not None):
+        assert "out" not in row.formula and "σ(" in row.formula
+    # ∂/∂x ln(eˣ + eʸ) = eˣ / (eˣ + eʸ) = σ(x - y), by hand
+    sigma = 1 / (1 + math.exp(-(2.0 - 1.0)))
+    assert trace.grad[0] == pytest.approx(sigma) and trace.grad[1] == pytest.approx(1 - sigma)
+    row = next(r for r in trace.adjoint_rows if r.node == 0 and r.source is not None)
+    assert row.text == "v̄-1 = v̄1 × σ(v-1 - v0) = 1 × σ(2 - 1) = 0.731"
+
+
+def test_inputs_in_a_dict_or_nested_list_are_named_as_python_indexes_them():
+    trace = ad.reverse(lambda params: params["w"] * params["b"][0], ({"w": 2.0, "b": [3.0]},))
+    assert trace.recording.input_names == ["params['w']", "params['b'][0]"]
+    names = [r.formula.split(" = ")[0] for r in trace.adjoint_rows if r.op == "gradient"]
+    overlined = "".join(c + "\u0305" for c in "params")      # the bar over the whole word
+    assert sorted(names) == sorted([overlined + "['w']", overlined + "['b'][0]"])
+    single = ad.reverse(lambda x1, x2: x1 * x2, (2.0, 3.0))
+    assert [r.formula.split(" = ")[0] for r in single.adjoint_rows if r.op == "gradient"] == \
+        ["x̄2", "x̄1"]

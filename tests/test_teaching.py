@@ -15,13 +15,14 @@ def blocks(language: str) -> list[str]:
 
 
 def assert_svg(path: Path):
-    """A well-formed SVG of the survey's f: its 7 nodes (inputs v-1, v0 and five operations)."""
+    """A well-formed SVG of the survey's f: its 7 nodes (inputs v₋₁, v₀ and five operations), named
+    with the survey's subscripts."""
     root = ElementTree.parse(path).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg", path
     nodes = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if "node" in g.get("class", "").split()]
     assert len(nodes) >= 7, f"{path}: {len(nodes)} nodes"
     texts = " ".join(root.itertext())
-    assert "v-1" in texts and "v0" in texts, texts[:300]
+    assert "v₋₁ = x₁" in texts and "v₀ = x₂" in texts, texts[:300]
 
 
 def assert_booktabs(latex: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InputError
+from .array_primitives import concatenate
 from .primitives import reshape, stack, zeros_like
 from .recording import record
 from .sweeps import adjoint_sweep, tangent_sweep
@@ -158,11 +159,7 @@ def _unit_leaves(leaves, sizes, j):
 
 
 def _flat(values, total):
-    """Concatenate values (numbers or arrays) into one vector of length ``total``."""
-    parts = []
-    for v in values:
-        if np.ndim(raw(v)) == 0:
-            parts.append(v)
-        else:
-            parts.extend(reshape(v, (-1,)))  # iterating a traced vector yields traced elements
-    return stack(parts) if parts else np.zeros(total)
+    """Concatenate values (numbers or arrays) into one vector of length ``total``: one
+    operation, whatever the sizes (so that a nested jacobian records O(1) nodes per column)."""
+    parts = [reshape(v, (-1,)) if np.ndim(raw(v)) else reshape(v, (1,)) for v in values]
+    return concatenate(parts) if parts else np.zeros(total)

@@ -305,7 +305,7 @@ def row_parts(row, pretty: bool = True) -> tuple[str, str]:
     survey prints them (``pretty=False``: the plain ``v-1`` spelling of ``print(trace)``)."""
     value = fmt(row.value)
     text = row.pretty if pretty and row.pretty else row.formula
-    if row.numbers and row.numbers != value:
+    if row.shows_numbers:
         text += " = " + (row.pretty_numbers if pretty else row.numbers)
     return text, (typeset(value) if pretty else value)
 
@@ -396,10 +396,9 @@ def _latex_cell(row) -> str:
     if row is None:
         return ""
     parts = [row.latex]
-    value = fmt(row.value)
-    if row.numbers and row.numbers != value:
+    if row.shows_numbers:
         parts.append(latex_numbers(row.numbers))
-    parts.append(latex_numbers(value))
+    parts.append(latex_numbers(fmt(row.value)))
     return "$" + " = ".join(parts) + "$"
 
 

@@ -68,11 +68,16 @@ class Row:
         return typeset(self.numbers)
 
     @property
+    def shows_numbers(self) -> bool:
+        """Whether the numbers substituted say more than the value (``1 × 5``, not ``5``/``(-5)``)."""
+        value = fmt(self.value)
+        return bool(self.numbers) and self.numbers not in (value, f"({value})")
+
+    @property
     def text(self) -> str:
         """``formula = numbers = value``, as the survey prints it."""
-        value = fmt(self.value)
-        parts = [self.formula] + [p for p in (self.numbers,) if p and p != value]
-        return " = ".join(parts + [value])
+        parts = [self.formula] + ([self.numbers] if self.shows_numbers else [])
+        return " = ".join(parts + [fmt(self.value)])
 
 
 # ---------------------------------------------------------------- numbers and names

@@ -213,3 +213,12 @@ def test_inputs_in_a_dict_or_nested_list_are_named_as_python_indexes_them():
     single = ad.reverse(lambda x1, x2: x1 * x2, (2.0, 3.0))
     assert [r.formula.split(" = ")[0] for r in single.adjoint_rows if r.op == "gradient"] == \
         ["x̄2", "x̄1"]
+
+
+def test_a_row_does_not_repeat_its_value_in_brackets():
+    trace = ad.forward(lambda x: -ad.sin(x), (2.0,), (1.0,))
+    assert trace.tangent_rows[-2].text == "v\u0307" "2 = -v\u0307" "1 = -(-0.416) = 0.416"
+    row = trace.tangent_rows[-2]
+    copy = ad.Row(row.kind, row.node, row.name, "identity", row.inputs, "v\u0307" "2 = v\u0307" "1",
+                  "", "(-0.25)", -0.25)       # an identity row: its numbers are its value
+    assert not copy.shows_numbers and copy.text == "v\u0307" "2 = v\u0307" "1 = -0.25"

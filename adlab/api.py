@@ -13,7 +13,7 @@ from .primitives import reshape, stack, zeros_like
 from .recording import record
 from .sweeps import adjoint_sweep, tangent_sweep
 from .traces import ForwardTrace, _as_args, _leaves_like, describe_output
-from .tracing import raw
+from .tracing import Traced, raw
 
 
 def _argnums(argnums, n_args, name):
@@ -159,6 +159,8 @@ def _unit_leaves(leaves, sizes, j):
 
 def _flat(values, total):
     """Concatenate values (numbers or arrays) into one vector of length ``total``."""
+    if not any(type(v) is Traced for v in values):  # plain numbers: numpy, not element by element
+        return np.concatenate([np.ravel(v) for v in values]) if values else np.zeros(total)
     parts = []
     for v in values:
         if np.ndim(raw(v)) == 0:

@@ -71,87 +71,116 @@ def _matches(candidates, answer):
     return None
 
 
+#: Shapes where exactly one of m, n, p differs from the others: a product that does not fit the
+#: general case often fits one of these, and then its values say which factor is wrong.
+MATMUL_PROBES = [((2, 3), (3, 3)), ((3, 3), (3, 4)), ((3, 2), (2, 3))]
+
+
+def _check_matmul_case(function, A, B, Cb):
+    """None if ``function`` gets both adjoints right on this product, else a wrong() verdict.
+
+    Raises Rejected when the function raises (or returns None)."""
+    import adlab as ad
+    vector = B.ndim == 1
+    label = f" on A {_shape(A.shape)}, B {_shape(B.shape)}, C̄ {_shape(Cb.shape)}"
+    result = returned(call(function, A.copy(), B.copy(), Cb.copy(), label=label), function, label)
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        return wrong(f"matmul_vjp{label} returned {type(result).__name__}, not a pair.",
+                     "Return both adjoints: return A_bar, B_bar.")
+    A_bar, B_bar = (_array(r, name, "matmul_vjp" + label)
+                    for r, name in zip(result, ("A_bar", "B_bar")))
+    ref_a, ref_b = _reference_vjp(ad.matmul, (A, B), Cb)
+    if A_bar.shape == B.shape and B_bar.shape == A.shape and A.shape != B.shape:
+        return wrong(f"matmul_vjp{label} returned (B̄, Ā): the first has B's shape "
+                     f"{_shape(B.shape)}, the second A's {_shape(A.shape)}.",
+                     "Return them in the order of the arguments: A_bar first, then B_bar.")
+    for name, got, want, value, other in (("Ā", A_bar, ref_a, A, B), ("B̄", B_bar, ref_b, B, A)):
+        if got.shape != want.shape:
+            transposed = got.shape == want.shape[::-1] and len(want.shape) == 2
+            other_name = "B" if other is B else "A"
+            return wrong(
+                f"{name}{label} has shape {_shape(got.shape)}, but an adjoint always has the "
+                f"shape of its value: {_shape(value.shape)}"
+                f"{' (yours is transposed)' if transposed else ''}.",
+                f"{name} is built from C̄ {_shape(Cb.shape)} and {other_name} "
+                f"{_shape(other.shape)}. Find the product of these two (with a transpose where "
+                f"needed) whose shape is {_shape(value.shape)}." if not vector else
+                "With a vector B, C̄ is a vector of shape (m,). Ā has A's shape (m, n): an "
+                "outer product of C̄ and B. B̄ has B's shape (n,).")
+    wrong_a, wrong_b = _matmul_candidates(A, B, Cb)
+    for name, got, want, candidates, other in (("Ā", A_bar, ref_a, wrong_a, "B"),
+                                               ("B̄", B_bar, ref_b, wrong_b, "A")):
+        if close(got, want, rtol=1e-9, atol=1e-12):
+            continue
+        mistake = _matches(candidates, got)
+        index = "Ā_ik = Σ_j C̄_ij B_kj" if name == "Ā" else "B̄_kj = Σ_i A_ik C̄_ij"
+        if mistake == "missing transpose":
+            return wrong(f"{name}{label} has the right shape but the wrong values: {other} "
+                         f"needs a transpose.", f"Write out {index}: which index of {other} "
+                         f"is summed over, and which one is kept? A matrix product sums over "
+                         f"the second index of its left factor.")
+        if mistake in ("swapped factors", "swapped factors and missing transpose"):
+            return wrong(f"{name}{label} has the right shape but the wrong values: the two "
+                         f"factors C̄ and {other} are in the wrong order.",
+                         f"Matrix products do not commute. Write out {index}: the index "
+                         f"that {name} and its left factor share comes first.")
+        if mistake == "transposed":
+            return wrong(f"{name}{label} is the transpose of the right matrix.",
+                         f"{name} must have the shape of its value and entry (i, k) is "
+                         f"∂L/∂ of entry (i, k): compare with {index}.")
+        return wrong(f"{name}{label} has the right shape, {_shape(got.shape)}, but not the "
+                     f"values of adlab's VJP (largest difference "
+                     f"{np.max(np.abs(got - want)):.2g}).",
+                     f"Write out {index} from C_ij = Σ_k A_ik B_kj and turn the sum into a "
+                     f"matrix product.")
+    return None
+
+
 @exercise("07-matmul-vjp", "write matmul_vjp(A, B, C_bar) -> (A_bar, B_bar) for C = A @ B")
 def matmul_vjp(answer):
-    import adlab as ad
     function = as_function(answer, "a function matmul_vjp(A, B, C_bar)")
     rng = np.random.default_rng(7)
     for shape_a, shape_b in MATMUL_CASES:
         A, B = rng.normal(size=shape_a), rng.normal(size=shape_b)
         Cb = rng.normal(size=np.shape(A @ B))
-        vector = len(shape_b) == 1
-        label = (f" on A {_shape(shape_a)}, B {_shape(shape_b)}, C̄ {_shape(Cb.shape)}")
         try:
-            result = returned(call(function, A, B, Cb, label=label), function, label)
+            verdict = _check_matmul_case(function, A, B, Cb)
         except Rejected as e:
-            if vector:
+            if len(shape_b) == 1:
                 raise Rejected(e.message, "B is a vector here, so C = A @ B and C̄ are vectors of "
                                           "shape (m,). Treat B as an (n, 1) matrix and C̄ as an "
                                           "(m, 1) one (reshape), or think of Ā as an outer "
                                           "product (np.outer).") from None
-            if "raised ValueError" in e.message:  # a product whose shapes do not fit
-                raise Rejected(e.message, f"A product in your function does not fit these "
-                                          f"shapes. Ā must have A's shape {_shape(shape_a)} and is "
-                                          f"built from C̄ {_shape(Cb.shape)} and B "
-                                          f"{_shape(shape_b)}; B̄ must have B's shape "
-                                          f"{_shape(shape_b)} and is built from A "
-                                          f"{_shape(shape_a)} and C̄. For each, find the product "
-                                          f"(with a transpose where needed) of that shape.") \
-                    from None
-            raise
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            return wrong(f"matmul_vjp{label} returned {type(result).__name__}, not a pair.",
-                         "Return both adjoints: return A_bar, B_bar.")
-        A_bar, B_bar = (_array(r, name, "matmul_vjp" + label)
-                        for r, name in zip(result, ("A_bar", "B_bar")))
-        ref_a, ref_b = _reference_vjp(ad.matmul, (A, B), Cb)
-        if A_bar.shape == B.shape and B_bar.shape == A.shape and A.shape != B.shape:
-            return wrong(f"matmul_vjp{label} returned (B̄, Ā): the first has B's shape "
-                         f"{_shape(B.shape)}, the second A's {_shape(A.shape)}.",
-                         "Return them in the order of the arguments: A_bar first, then B_bar.")
-        for name, got, want, value, other in (("Ā", A_bar, ref_a, A, "B"),
-                                              ("B̄", B_bar, ref_b, B, "A")):
-            if got.shape != want.shape:
-                transposed = got.shape == want.shape[::-1] and len(want.shape) == 2
-                return wrong(
-                    f"{name}{label} has shape {_shape(got.shape)}, but an adjoint always has the "
-                    f"shape of its value: {_shape(value.shape)}"
-                    f"{' (yours is transposed)' if transposed else ''}.",
-                    f"{name} is built from C̄ {_shape(Cb.shape)} and {other} "
-                    f"{_shape(np.shape(B if other == 'B' else A))}. Find the product of these two "
-                    f"(with a transpose where needed) whose shape is {_shape(value.shape)}."
-                    if not vector else
-                    "With a vector B, C̄ is a vector of shape (m,). Ā has A's shape (m, n): an "
-                    "outer product of C̄ and B. B̄ has B's shape (n,).")
-        wrong_a, wrong_b = _matmul_candidates(A, B, Cb)
-        for name, got, want, candidates, other in (("Ā", A_bar, ref_a, wrong_a, "B"),
-                                                   ("B̄", B_bar, ref_b, wrong_b, "A")):
-            if close(got, want, rtol=1e-9, atol=1e-12):
-                continue
-            mistake = _matches(candidates, got)
-            index = "Ā_ik = Σ_j C̄_ij B_kj" if name == "Ā" else "B̄_kj = Σ_i A_ik C̄_ij"
-            if mistake == "missing transpose":
-                return wrong(f"{name}{label} has the right shape but the wrong values: {other} "
-                             f"needs a transpose.", f"Write out {index}: which index of {other} "
-                             f"is summed over, and which one is kept? A matrix product sums over "
-                             f"the second index of its left factor.")
-            if mistake in ("swapped factors", "swapped factors and missing transpose"):
-                return wrong(f"{name}{label} has the right shape but the wrong values: the two "
-                             f"factors C̄ and {other} are in the wrong order.",
-                             f"Matrix products do not commute. Write out {index}: the index "
-                             f"that {name} and its left factor share comes first.")
-            if mistake == "transposed":
-                return wrong(f"{name}{label} is the transpose of the right matrix.",
-                             f"{name} must have the shape of its value and entry (i, k) is "
-                             f"∂L/∂ of entry (i, k): compare with {index}.")
-            return wrong(f"{name}{label} has the right shape, {_shape(got.shape)}, but not the "
-                         f"values of adlab's VJP (largest difference "
-                         f"{np.max(np.abs(got - want)):.2g}).",
-                         f"Write out {index} from C_ij = Σ_k A_ik B_kj and turn the sum into a "
-                         f"matrix product.")
+            if "raised ValueError" not in e.message:
+                raise
+            verdict = _locate_matmul_mistake(function, rng)  # a product that does not fit
+            if verdict is not None:
+                return wrong(f"{e.message}. {verdict.message}", verdict.hint)
+            raise Rejected(e.message, f"A product in your function does not fit these shapes. "
+                                      f"Ā must have A's shape {_shape(shape_a)} and is built "
+                                      f"from C̄ {_shape(Cb.shape)} and B {_shape(shape_b)}; B̄ "
+                                      f"must have B's shape {_shape(shape_b)} and is built from "
+                                      f"A {_shape(shape_a)} and C̄. For each, find the product "
+                                      f"(with a transpose where needed) of that shape.") from None
+        if verdict is not None:
+            return verdict
     return right(f"your VJP matches adlab's on {len(MATMUL_CASES)} products (non-square, square, "
                  f"a vector B, 1×3 @ 3×1): Ā = C̄ Bᵀ, B̄ = Aᵀ C̄. Backward costs two matrix "
                  f"products for the one forward.")
+
+
+def _locate_matmul_mistake(function, rng):
+    """On shapes where the student's products happen to fit, the verdict that names the factor."""
+    for shape_a, shape_b in MATMUL_PROBES:
+        A, B = rng.normal(size=shape_a), rng.normal(size=shape_b)
+        try:
+            verdict = _check_matmul_case(function, A, B, rng.normal(size=(shape_a[0],
+                                                                            shape_b[1])))
+        except Rejected:
+            continue
+        if verdict is not None:
+            return wrong(f"Where its shapes do fit: {verdict.message}", verdict.hint)
+    return None
 
 
 # ---------------------------------------------------------------- 7.2 a bias broadcast over a batch

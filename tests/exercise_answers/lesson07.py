@@ -176,8 +176,9 @@ SOLUTIONS = {
 
 WRONG = {
     "07-matmul-vjp": [
-        (matmul_missing_transpose_on_b, "Ā must have A's shape (2, 3)"),
-        (matmul_swapped_factors, "does not fit these shapes"),
+        (matmul_missing_transpose_on_b, "B needs a transpose"),
+        (matmul_swapped_factors, "an adjoint always has the shape of its value"),
+        (lambda A, B, C_bar: (C_bar @ B, A @ C_bar), "Ā must have A's shape (2, 3)"),
         (matmul_swapped_square, "wrong order"),
         (matmul_returns_b_bar_first, "A_bar first"),
         (matmul_no_vector_case, "B is a vector here"),

@@ -152,7 +152,8 @@ def test_every_structural_primitive_says_how_its_tangent_row_reads(name):
 @pytest.mark.parametrize("f, primals, text", [
     # a bias broadcast over the rows of a batch: its adjoint is summed over the rows
     (lambda x, b: ad.sum(ad.tanh(x + b)), (np.ones((5, 4)), np.zeros(4)), "sum(v̄1 × 1, axis=0)"),
-    (lambda x, b: ad.sum(x * b), (np.ones((5, 4)), np.ones((1, 4))), "v̄0 = sum(v̄1 × v-1, axis=0)"),
+    (lambda x, b: ad.sum(x * b), (np.ones((5, 4)), np.ones((1, 4))),
+     "v̄0 = sum(v̄1 × v-1, axis=0)"),
     # a number times a vector: summed over everything
     (lambda a, x: ad.sum(a * x), (2.0, np.ones(3)), "sum(v̄1 × v0)"),
     (lambda a, x: ad.sum(a + x), (np.ones((3, 1)), np.ones((4, 3, 5))), "axis=(0, 2)"),

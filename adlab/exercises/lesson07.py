@@ -250,20 +250,31 @@ def _no_ties(rng, shape):
     return x / 2.0 - 3.0 + rng.uniform(0.0, 0.1, size=shape)
 
 
+def _run_reduction_vjp(function, name, x, yb, reduce, what, hint):
+    """The student's x̄ and adlab's for one reduction, or a wrong() verdict when x̄'s shape is off.
+
+    Returns ``(verdict, got, want, label)``; ``hint`` is for an x̄ that kept ȳ's shape."""
+    label = f" on x of shape {_shape(x.shape)} (y = {what}, ȳ of shape {_shape(yb.shape)})"
+    got = _array(returned(call(function, x.copy(), yb.copy(), label=label), function, label),
+                 "x_bar", name + label)
+    want = _reference_vjp(reduce, (x,), yb)[0]
+    if got.shape != x.shape:
+        return (wrong(f"{name}{label} has shape {_shape(got.shape)}, but x̄ must have x's shape "
+                      f"{_shape(x.shape)}.", hint if got.shape == yb.shape else
+                      "x̄ has one entry per entry of x."), got, want, label)
+    return None, got, want, label
+
+
 def _check_mean(function, rng):
     import adlab as ad
     for shape in REDUCTION_SHAPES:
         x, count = rng.normal(size=shape), shape[0]
-        yb = rng.normal(size=shape[1])
-        label = f" on x of shape {_shape(shape)} (y = x.mean(axis=0), ȳ of shape ({shape[1]},))"
-        got = _array(returned(call(function, x.copy(), yb.copy(), label=label), function, label),
-                     "x_bar", "mean_vjp" + label)
-        want = _reference_vjp(lambda x: ad.mean(x, axis=0), (x,), yb)[0]
-        if got.shape != x.shape:
-            hint = ("Broadcast ȳ back over the averaged axis: every row of x gets its share."
-                    if got.shape == yb.shape else "x̄ has one entry per entry of x.")
-            return wrong(f"mean_vjp{label} has shape {_shape(got.shape)}, but x̄ must have x's "
-                         f"shape {_shape(shape)}.", hint)
+        verdict, got, want, label = _run_reduction_vjp(
+            function, "mean_vjp", x, rng.normal(size=shape[1]), lambda x: ad.mean(x, axis=0),
+            "x.mean(axis=0)", "Broadcast ȳ back over the averaged axis: every row of x gets its "
+                              "share.")
+        if verdict is not None:
+            return verdict
         if close(got, want, rtol=1e-9, atol=1e-12):
             continue
         if count > 1 and close(got, want * count, rtol=1e-9, atol=1e-12):
@@ -288,15 +299,11 @@ def _check_max(function, rng):
     for shape in REDUCTION_SHAPES:
         x = _no_ties(rng, shape)
         yb = rng.normal(size=shape[0])
-        label = f" on x of shape {_shape(shape)} (y = x.max(axis=1), ȳ of shape ({shape[0]},))"
-        got = _array(returned(call(function, x.copy(), yb.copy(), label=label), function, label),
-                     "x_bar", "max_vjp" + label)
-        want = _reference_vjp(lambda x: ad.max(x, axis=1), (x,), yb)[0]
-        if got.shape != x.shape:
-            hint = ("Put ȳ back into an array of x's shape: zeros, and ȳ_i at one place in row i."
-                    if got.shape == yb.shape else "x̄ has one entry per entry of x.")
-            return wrong(f"max_vjp{label} has shape {_shape(got.shape)}, but x̄ must have x's "
-                         f"shape {_shape(shape)}.", hint)
+        verdict, got, want, label = _run_reduction_vjp(
+            function, "max_vjp", x, yb, lambda x: ad.max(x, axis=1), "x.max(axis=1)",
+            "Put ȳ back into an array of x's shape: zeros, and ȳ_i at one place in row i.")
+        if verdict is not None:
+            return verdict
         if close(got, want, rtol=1e-9, atol=1e-12):
             continue
         winners = np.zeros_like(x)

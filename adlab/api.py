@@ -14,7 +14,7 @@ from .primitives import reshape, stack, zeros_like
 from .recording import record
 from .sweeps import adjoint_sweep, tangent_sweep
 from .traces import ForwardTrace, _as_args, _leaves_like, describe_output
-from .tracing import raw
+from .tracing import Traced, raw
 
 
 def _argnums(argnums, n_args, name):
@@ -159,7 +159,10 @@ def _unit_leaves(leaves, sizes, j):
 
 
 def _flat(values, total):
-    """Concatenate values (numbers or arrays) into one vector of length ``total``: one
-    operation, whatever the sizes (so that a nested jacobian records O(1) nodes per column)."""
+    """Concatenate values (numbers or arrays) into one vector of length ``total``: plain values
+    by numpy, traced ones by one traced concatenate (a nested jacobian records O(1) nodes per
+    column, not one per element)."""
+    if not any(type(v) is Traced for v in values):
+        return np.concatenate([np.ravel(v) for v in values]) if values else np.zeros(total)
     parts = [reshape(v, (-1,)) if np.ndim(raw(v)) else reshape(v, (1,)) for v in values]
-    return concatenate(parts) if parts else np.zeros(total)
+    return concatenate(parts)

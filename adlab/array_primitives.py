@@ -349,6 +349,12 @@ def cross_entropy(logits, labels):
                              f"{plain.min() if plain.size else ''}..{plain.max() if plain.size else ''}.")
         picked = logp[int(plain)] if len(shape) == 1 else logp[np.arange(batch), plain]
         return -sum(picked) / float(batch)
+    if plain.shape == shape[:-1]:
+        traced = (" (ad.grad, ad.vjp and ad.reverse trace every argument as floats: keep the "
+                  "labels out of the arguments, e.g. ad.vjp(lambda z: "
+                  "ad.cross_entropy(z, labels), logits))") if type(labels) is Traced else ""
+        raise InputError(f"cross_entropy: labels of shape {plain.shape} must be integer class "
+                         f"indices, not {plain.dtype} numbers{traced}.")
     if plain.shape != shape:
         raise InputError(f"cross_entropy: labels must be integer class indices of shape "
                          f"{shape[:-1]} or probabilities of shape {shape}, not {plain.shape}.")

@@ -483,6 +483,11 @@ def adjoint_rows(rec, steps, seeds, adjoints) -> list[Row]:
                                             _arg_texts(rec, parents, args, values=values)) \
             if _all_scalar(args) else ""
         numbers = term_numbers
+        axes = _broadcast_axes(np.shape(raw(values[i])), np.shape(raw(args[k]))) \
+            if prim.partials is not None else None
+        if axes is not None:  # the argument was broadcast: its adjoint is summed back to its shape
+            term, term_latex = summed_text(term, axes), summed_text(term_latex, axes, latex=True)
+            term_pretty = summed_text(term_pretty, axes)
         if accumulates:
             formula, latex = f"{lhs} = {lhs} + {term}", f"{lhs_latex} = {lhs_latex} + {term_latex}"
             pretty = f"{lhs_pretty} = {lhs_pretty} + {term_pretty}"
@@ -512,6 +517,27 @@ def adjoint_rows(rec, steps, seeds, adjoints) -> list[Row]:
                                f"{node_name(number, BAR, pretty=True)}",
                         reads_derivatives=(i,) if adjoints[i] is not None else ()))
     return rows
+
+
+def _broadcast_axes(out_shape, arg_shape):
+    """The axes of ``out_shape`` an argument of ``arg_shape`` was broadcast over (None if none)."""
+    if out_shape == arg_shape or len(out_shape) < len(arg_shape):
+        return None
+    if not arg_shape:
+        return ()  # a number broadcast to an array: summed over everything
+    extra = len(out_shape) - len(arg_shape)
+    axes = tuple(range(extra)) + tuple(extra + j for j, n in enumerate(arg_shape)
+                                       if n == 1 and out_shape[extra + j] != 1)
+    return axes or None
+
+
+def summed_text(term, axes, latex=False):
+    """``sum(term, axis=0)``: an adjoint summed over the axes its value was broadcast over."""
+    where = "" if not axes else f"axis={axes[0]}" if len(axes) == 1 else f"axis={axes}"
+    if latex:
+        below = rf"_{{\text{{{where.replace('axis=', 'axis ')}}}}}" if where else ""
+        return rf"\sum{below} \left({term}\right)"
+    return f"sum({term}, {where})" if where else f"sum({term})"
 
 
 def _is_number(x) -> bool:

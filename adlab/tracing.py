@@ -127,7 +127,42 @@ def node_description(prim, names, args, node=None) -> str:
     return f"{text} with {values}" if values else text
 
 
+def _shape_mismatch(prim, args) -> str | None:
+    """What is wrong when ``prim`` failed because its arguments' shapes do not fit, else None."""
+    arrays = [raw(a) for a in args if isinstance(raw(a), np.ndarray)]
+    if not arrays:
+        return None
+    if prim.name == "matmul" and len(arrays) == 2:
+        (sa, sb) = (np.shape(a) for a in arrays)
+        if sa and sb and sa[-1] != (sb[-2] if len(sb) > 1 else sb[0]):
+            return (f"the shapes {sa} @ {sb} do not fit: the inner dimensions must agree, "
+                    f"(n, k) @ (k, m), and here they are {sa[-1]} and "
+                    f"{sb[-2] if len(sb) > 1 else sb[0]}")
+    if prim.name == "concatenate":
+        return (f"the shapes {', '.join(str(a.shape) for a in arrays)} must agree in every "
+                f"dimension but the joining one (axis {args[0]})")
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        return (f"the shapes {' and '.join(str(a.shape) for a in arrays)} do not broadcast: numpy "
+                f"lines shapes up from the right, and each pair of lengths must be equal or one "
+                f"of them 1")
+    return None
+
+
 def _domain_error(prim, tape, parents, args, cause) -> DomainError:
+    shapes = _shape_mismatch(prim, args) if isinstance(cause, ValueError) else None
+    if shapes is not None:
+        letters = iter("abcdefghijklmnopqrstuvwxyz")  # arrays outside a trace: a, b, ...
+        names = [tape.name(p) if tape is not None and p is not None else
+                 _describe(a) if not isinstance(raw(a), np.ndarray) else
+                 next(letters, "x") if tape is None else "a constant"
+                 for p, a in zip(parents, args)]
+        where = node_description(prim, names, (), None if tape is None
+                                 else tape.name(len(tape.nodes)))
+        return DomainError(f"{where}: {shapes}. Print the shapes of the arrays involved "
+                           f"(x.shape): a matrix that needs a transpose (.T) or a missing axis "
+                           f"(x[:, None]) is the usual cause.")
     if tape is None:
         names = [_describe(a) for a in args]
         where = node_description(prim, names, args)

@@ -296,6 +296,17 @@ def test_cross_entropy_with_indices_and_one_hot_labels():
         A.cross_entropy(logits, np.array([0, 3, 1, 1]))
 
 
+def test_cross_entropy_says_why_labels_of_the_right_shape_are_refused():
+    logits, labels = _data((4, 3), -2, 2), np.array([0, 2, 1, 2])
+    with pytest.raises(InputError, match=r"labels of shape \(4,\) must be integer class indices, "
+                                         r"not float64 numbers\.$"):
+        A.cross_entropy(logits, labels.astype(float))
+    # labels given to ad.vjp as an argument are traced (as floats): the message says what to do
+    with pytest.raises(InputError, match=r"keep the labels out of the arguments, e\.g\. "
+                                         r"ad\.vjp\(lambda z: ad\.cross_entropy\(z, labels\)"):
+        ad.vjp(A.cross_entropy, logits, labels)
+
+
 def test_composites_are_stable_for_extreme_logits():
     x = np.array([[1000.0, 0.0, -1000.0], [-800.0, -800.0, -801.0]])
     value, g = ad.value_and_grad(lambda z: A.cross_entropy(z, np.array([1, 0])))(x)

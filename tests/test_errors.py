@@ -129,6 +129,36 @@ def test_untraced_domain_errors_are_domain_errors_too():
         ad.sqrt(np.array([-1.0, 4.0]))
 
 
+# ---------------------------------------------------------------- shape errors
+
+X85, W5_16 = np.ones((8, 5)), np.ones((5, 16))
+
+
+@pytest.mark.parametrize("fn, message", [
+    (lambda X, W: X @ W.T, "v2 = v-1 @ v1: the shapes (8, 5) @ (16, 5) do not fit: the inner "
+                           "dimensions must agree, (n, k) @ (k, m), and here they are 5 and 16."),
+    (lambda X, W: X @ np.ones(3), "v1 = v-1 @ a constant: the shapes (8, 5) @ (3,) do not fit"),
+    (lambda X, W: ad.tanh(X @ W) + ad.sum(X, axis=0),
+     "v4 = v2 + v3: the shapes (8, 16) and (5,) do not broadcast: numpy lines shapes up from the "
+     "right, and each pair of lengths must be equal or one of them 1."),
+    (lambda X, W: ad.concatenate([X, W]), "v1 = concatenate(v-1, v0): the shapes (8, 5), (5, 16) "
+                                          "must agree in every dimension but the joining one"),
+])
+def test_a_shape_error_names_the_node_and_both_shapes_and_says_what_to_look_for(fn, message):
+    with pytest.raises(DomainError) as error:
+        ad.reverse(lambda X, W: ad.sum(fn(X, W)), (X85, W5_16))
+    text = str(error.value)
+    assert text.startswith(message), text
+    assert "transpose (.T)" in text and "min" not in text and "guard the operation" not in text
+
+
+def test_a_shape_error_outside_a_trace_names_the_shapes_too():
+    with pytest.raises(DomainError, match=r"^a @ b: the shapes \(8, 5\) @ \(8, 5\) do not fit"):
+        ad.matmul(X85, X85)
+    with pytest.raises(DomainError, match=r"^concatenate\(a, b\): the shapes \(8, 5\), \(5, 16\)"):
+        ad.concatenate([X85, W5_16])
+
+
 # ---------------------------------------------------------------- derivatives that do not exist
 
 @pytest.mark.parametrize("run", [

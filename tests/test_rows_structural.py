@@ -222,3 +222,27 @@ def test_a_row_does_not_repeat_its_value_in_brackets():
     copy = ad.Row(row.kind, row.node, row.name, "identity", row.inputs, "v\u0307" "2 = v\u0307" "1",
                   "", "(-0.25)", -0.25)       # an identity row: its numbers are its value
     assert not copy.shows_numbers and copy.text == "v\u0307" "2 = v\u0307" "1 = -0.25"
+
+
+@pytest.mark.parametrize("f, primals, text", [
+    # a bias broadcast over the rows of a batch: its adjoint is summed over the rows
+    (lambda x, b: ad.sum(ad.tanh(x + b)), (np.ones((5, 4)), np.zeros(4)), "sum(v̄1 × 1, axis=0)"),
+    (lambda x, b: ad.sum(x * b), (np.ones((5, 4)), np.ones((1, 4))),
+     "v̄0 = sum(v̄1 × v-1, axis=0)"),
+    # a number times a vector: summed over everything
+    (lambda a, x: ad.sum(a * x), (2.0, np.ones(3)), "sum(v̄1 × v0)"),
+    (lambda a, x: ad.sum(a + x), (np.ones((3, 1)), np.ones((4, 3, 5))), "axis=(0, 2)"),
+])
+def test_an_adjoint_row_of_a_broadcast_argument_shows_the_sum_over_the_broadcast_axes(
+        f, primals, text):
+    trace = ad.reverse(f, primals)
+    broadcast = [r for r in trace.adjoint_rows if r.op in ("add", "mul")
+                 and np.shape(r.value) != np.shape(trace.recording.nodes[r.source][3])]
+    assert len(broadcast) == 1, [r.text for r in trace.adjoint_rows]
+    row = broadcast[0]
+    assert text in row.formula, row.formula
+    assert np.shape(row.value) == np.shape(trace.recording.nodes[row.node][3])
+    _assert_latex_well_formed(row.latex)
+    assert r"\sum" in row.latex
+    others = [r for r in trace.adjoint_rows if r is not row]
+    assert not any("sum(v̄" in r.formula for r in others)  # arguments of the output's shape: no sum

@@ -111,8 +111,7 @@ def test_an_unanswered_exercise_says_so(exercise_id):
 
 
 def test_an_unknown_id_suggests_the_closest():
-    if not IDS:
-        pytest.skip("no exercises registered")
+    assert len(IDS) >= 3 * 11, "every lesson has at least three exercises"
     feedback = ex.check(IDS[0] + "x", 1.0)
     assert feedback.status == "invalid" and not feedback
     assert repr(IDS[0]) in feedback.message

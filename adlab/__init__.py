@@ -7,32 +7,32 @@
 >>> round(t.value, 3), [round(g, 3) for g in t.grad]
 (11.652, [5.5, 1.716])
 
-The engine (this package's top level) imports only numpy. The Jupyter layers (tables, graphs,
-the step-through player, ``%adtrace``) are imported when first used.
+The layers are the folders: ``engine/`` (the AD engine, numpy only; its docstring is the reading
+path), ``traces/`` (what ad.forward and ad.reverse return: rows in the survey's notation, tables,
+the graph), ``views/`` (the step-through player, ``%adtrace``), ``methods/`` (finite differences,
+symbolic differentiation) and ``exercises/`` (the lessons' exercises). Importing adlab imports the
+engine and the traces; the other layers are imported when first used.
 """
-from .api import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .engine import (FUNCTIONS, PRIMITIVES, Traced, count_sweeps, grad, hessian, jacobian, jvp,
+                     value_and_grad, vjp)
 from .errors import (AdlabError, DerivativeError, DomainError, InputError,
                      UnsupportedOperationError)
-from .primitives import (PRIMITIVES, absolute as abs, cos, exp, log, maximum, minimum, relu,
-                         reshape, sigmoid, sin, sqrt, stack, sum, tan, tanh)
-from .array_primitives import (arccos, arcsin, arctan, array, concatenate, cosh, cross_entropy,
-                               dot, expm1, log1p, log2, log10, log_softmax, logaddexp, logsumexp,
-                               matmul, max, mean, min, sinh, softmax, square, swapaxes, transpose,
-                               where)
-from .rows import Row
-from .sweeps import count_sweeps
-from .traces import Cost, ForwardTrace, ReverseTrace, forward, reverse
-from .tracing import Traced
+from .traces import Cost, ForwardTrace, ReverseTrace, Row, forward, reverse
 
 __version__ = "0.1.0"
+
+# log, exp, sin, ..., sum, matmul, ..., mean, softmax: one function per entry of the primitive
+# table that programs call by name, and the functions composed of entries (adlab.engine.FUNCTIONS)
+globals().update(FUNCTIONS)
 
 # Layers above the engine, imported on first use so that `import adlab` stays light:
 #   ad.fd / ad.finite_differences, ad.symbolic   the other two methods
 #   ad.show, ad.step                             graphs, tables and the step-through player
 #   ad.exercises                                 the lessons' self-checking exercises
-_LAZY = {"fd": ("finite_differences", None), "finite_differences": ("finite_differences", None),
-         "symbolic": ("symbolic", None), "exercises": ("exercises", None),
-         "show": ("render", "show"), "step": ("widgets", "step")}
+_LAZY = {"fd": ("methods.finite_differences", None),
+         "finite_differences": ("methods.finite_differences", None),
+         "symbolic": ("methods.symbolic", None), "exercises": ("exercises", None),
+         "show": ("traces.graph", "show"), "step": ("views.player", "step")}
 
 
 def __getattr__(name):
@@ -46,21 +46,16 @@ def __getattr__(name):
 
 def load_ipython_extension(ipython):
     """``%load_ext adlab``: registers the ``%adtrace`` / ``%%adtrace`` magic."""
-    from .magic import load_ipython_extension as load
+    from .views.magic import load_ipython_extension as load
     load(ipython)
 
 
 def unload_ipython_extension(ipython):
-    from .magic import unload_ipython_extension as unload
+    from .views.magic import unload_ipython_extension as unload
     unload(ipython)
 
-__all__ = [
-    "forward", "reverse", "count_sweeps", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
-    "log", "exp", "sin", "cos", "tan", "tanh", "sqrt", "abs", "maximum", "minimum", "relu",
-    "sigmoid", "sum", "reshape", "stack",
-    "array", "mean", "max", "min", "matmul", "dot", "transpose", "swapaxes", "concatenate",
-    "where", "logsumexp", "softmax", "log_softmax", "cross_entropy", "square", "log1p", "expm1",
-    "log2", "log10", "sinh", "cosh", "arcsin", "arccos", "arctan", "logaddexp",
-    "ForwardTrace", "ReverseTrace", "Row", "Cost", "Traced", "PRIMITIVES",
-    "AdlabError", "DomainError", "DerivativeError", "InputError", "UnsupportedOperationError",
-]
+
+__all__ = ["forward", "reverse", "count_sweeps", "grad", "value_and_grad", "jvp", "vjp",
+           "jacobian", "hessian", *FUNCTIONS, "ForwardTrace", "ReverseTrace", "Row", "Cost",
+           "Traced", "PRIMITIVES", "AdlabError", "DomainError", "DerivativeError", "InputError",
+           "UnsupportedOperationError"]

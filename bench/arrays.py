@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 import adlab as ad
-from adlab import array_primitives as A
+from adlab.engine import arrays as A
 
 from .peers import optional
 from .timing import calls_for, measure_interleaved

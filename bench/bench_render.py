@@ -22,8 +22,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import adlab as ad  # noqa: E402
-from adlab import render, widgets  # noqa: E402
-from adlab.widgets import _script_json  # noqa: E402
+from adlab.traces import graph as render  # noqa: E402
+from adlab.views import player as widgets  # noqa: E402
+from adlab.views.player import _script_json  # noqa: E402
 
 SIZES = (10, 100, 300)
 

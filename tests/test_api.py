@@ -262,7 +262,7 @@ def test_count_sweeps_ignores_rows_and_cost_but_counts_nesting():
 def test_jacobian_of_plain_arrays_is_assembled_by_numpy_not_element_by_element(monkeypatch):
     """Each row (column) of a Jacobian of plain arrays is concatenated by numpy: forming a 300×300
     Jacobian must not stack 90,000 numbers one by one (n = 2000 took 10 s instead of 1 s)."""
-    import adlab.api as api
+    import adlab.engine.transforms as api
     calls = []
     real_stack = api.stack
 

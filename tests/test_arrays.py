@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import adlab as ad
-from adlab import array_primitives as A
+from adlab.engine import arrays as A
 from adlab.errors import InputError
 
 rng = np.random.default_rng(0)

@@ -334,5 +334,5 @@ def test_measured_optimum_survives_a_single_outlier():
     # one absurdly good point far from the bottom must not move the optimum
     k = next(i for i, r in enumerate(rows) if r.h > 1e-13)
     rows[k] = rows[k]._replace(error=1e-30)
-    from adlab.finite_differences import _smoothed_argmin
+    from adlab.methods.finite_differences import _smoothed_argmin
     assert _smoothed_argmin(rows, math.e) == bottom

@@ -65,9 +65,10 @@ print(json.dumps({"grad": list(g), "lines": len(text.splitlines()), "jac": jac.t
 def test_lazy_layers_are_not_imported_until_asked_for(attribute, modules_after_import):
     # the names are reachable lazily; merely importing adlab does not load their modules
     modules = modules_after_import
-    target = {"fd": "adlab.finite_differences", "finite_differences": "adlab.finite_differences",
-              "symbolic": "adlab.symbolic", "show": "adlab.render",
-              "step": "adlab.widgets"}[attribute]
+    target = {"fd": "adlab.methods.finite_differences",
+              "finite_differences": "adlab.methods.finite_differences",
+              "symbolic": "adlab.methods.symbolic", "show": "adlab.traces.graph",
+              "step": "adlab.views.player"}[attribute]
     assert target not in modules
 
 

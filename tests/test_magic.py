@@ -12,7 +12,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import adlab as ad
-from adlab import render
+from adlab.traces import graph as render
 
 GRAD = (1 / 2 + 5, 2 - math.cos(5))
 needs_dot = pytest.mark.skipif(render.dot_path() is None, reason="needs Graphviz's dot")

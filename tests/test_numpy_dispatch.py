@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import adlab as ad
-from adlab import array_primitives as A
-from adlab.tracing import Tape
+from adlab.engine import arrays as A
+from adlab.engine.tape import Tape
 
 rng = np.random.default_rng(1)
 

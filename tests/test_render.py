@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import adlab as ad
-from adlab import render
+from adlab.traces import graph as render, tables
 from adlab import palette
 from conftest import SURVEY_POINT, sub, survey_f
 
@@ -239,7 +239,7 @@ def test_too_large_graph_is_refused_with_a_way_out(dot_calls):
 def test_huge_tables_are_truncated():
     trace = ad.forward(chain(2500), (0.3,))
     html_out = ad.show(trace, graph=False)._repr_html_()
-    assert "rows left out" in html_out and html_out.count("<tr>") < render.MAX_TABLE_ROWS + 5
+    assert "rows left out" in html_out and html_out.count("<tr>") < tables.MAX_TABLE_ROWS + 5
 
 
 def test_save_writes_an_svg_file(reverse_trace, tmp_path):
@@ -256,7 +256,7 @@ def test_show_rejects_what_is_not_a_trace():
 
 def test_import_adlab_stays_free_of_jupyter_layers():
     code = ("import sys, adlab; bad = [m for m in ('ipywidgets', 'graphviz', 'IPython', "
-            "'adlab.render', 'adlab.widgets', 'adlab.magic', 'adlab.palette') if m in sys.modules];"
+            "'adlab.traces.graph', 'adlab.views.player', 'adlab.views.magic', 'adlab.palette') if m in sys.modules];"
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

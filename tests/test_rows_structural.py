@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import adlab as ad
-from adlab.primitives import PRIMITIVES, Primitive
-from adlab.tracing import Traced, bind
+from adlab.engine.primitives import Primitive
+from adlab.engine.tape import PRIMITIVES
 
 
 def _rows_of(f, primals, tangents=None):
@@ -128,12 +128,9 @@ def test_adjoint_rows_of_structural_operations_keep_the_partial_symbol():
 
 
 def test_structural_primitive_without_a_rule_falls_back_to_the_generic_chain_rule():
-    def impl(x):
-        return bind(cube_sum, x) if type(x) is Traced else float(np.sum(np.asarray(x) ** 3))
-
-    cube_sum = Primitive("cube_sum", impl,
-                         jvp=lambda args, out, t: ad.sum(3.0 * args[0] ** 2 * t[0]),
-                         vjp=lambda k, g, args, out: g * 3.0 * args[0] ** 2,
+    cube_sum = Primitive("cube_sum", lambda x: float(np.sum(np.asarray(x) ** 3)),
+                         jvp_rule=lambda args, out, t: ad.sum(3.0 * args[0] ** 2 * t[0]),
+                         vjp_rule=lambda k, g, args, out: g * 3.0 * args[0] ** 2,
                          text="cubesum({0})", latex=r"\operatorname{{cubesum}}({0})")
     trace = ad.forward(lambda x: cube_sum(x), (X,), (np.ones(2),))
     row = [r for r in trace.tangent_rows if r.op == "cube_sum"][0]
@@ -176,7 +173,7 @@ def test_max_and_min_rows_say_what_the_sweeps_compute_also_at_a_tie(op, x):
 
 def test_a_partial_already_in_parentheses_is_not_wrapped_twice():
     """log1p's partial 1/(1 + x) reads v̄1 / (1 + v0), not v̄1 / ((1 + v0))."""
-    from adlab.rows import paren
+    from adlab.traces.notation import paren
     row = [r for r in ad.reverse(ad.log1p, (1.0,)).adjoint_rows if r.op == "log1p"][0]
     assert row.text == "v̄0 = v̄1 / (1 + v0) = 1 / (1 + 1) = 0.5"
     tangent = [r for r in ad.forward(ad.log1p, (1.0,), (1.0,)).tangent_rows if r.op == "log1p"][0]

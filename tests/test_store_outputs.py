@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 import adlab as ad
-from adlab import render
+from adlab.traces import graph as render
 from conftest import SURVEY_POINT, survey_f
 
 spec = importlib.util.spec_from_file_location(

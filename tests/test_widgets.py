@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 import adlab as ad
-from adlab import render, widgets
+from adlab.traces import graph as render
+from adlab.views import player as widgets
 from conftest import SURVEY_GRAD, SURVEY_POINT, sub, survey_f
 
 pytestmark = pytest.mark.skipif(render.dot_path() is None, reason="needs Graphviz's dot")

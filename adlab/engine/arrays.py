@@ -4,8 +4,8 @@ selection, more elementwise functions, and the numerically stable composites a m
 Every rule is written with adlab's own functions and operators, so second derivatives of array
 programs (``grad`` of ``grad``, Hessian-vector products) work as they do for scalars. Constant
 arguments (an axis, a shape, a boolean condition) come after or before the traced ones and have
-no derivative. ``numpy`` functions on traced values dispatch here through ``_UFUNCS`` and
-``_FUNCTIONS`` (see the end of this module); anything else raises the engine's clear error.
+no derivative. numpy's functions on traced values come here (each entry's ``ufunc``, and
+``NUMPY_FUNCTIONS`` at the end of this module); anything else raises the engine's clear error.
 """
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ import math
 
 import numpy as np
 
-from .errors import InputError
-from .primitives import (_COMPARISONS, _FUNCTIONS, _UFUNCS, PRIMITIVES, _define, _unary, exp,
-                         joined_text, reshape, sqrt, stack, sum, unbroadcast, zeros_like)
-from .tracing import Traced, _unsupported, binary_method, bind, bind2, raw
-
+from ..errors import InputError
+from .primitives import (binary, define, exp, joined_text, reshape, sqrt, stack, sum, unary,
+                         unbroadcast, zeros_like)
+from .tape import NUMPY_FUNCTIONS, Traced, bind, bind2, raw, unsupported
 
 
 def _scalar(result):
@@ -50,12 +49,6 @@ def _with_kept_axes(g, shape, axis, keepdims):
 
 # ---------------------------------------------------------------- matrix product
 
-def _matmul_impl(a, b):
-    if type(a) is Traced or type(b) is Traced:
-        return bind(matmul_, a, b)
-    return _scalar(np.matmul(a, b))
-
-
 def _swap_last(x):
     """``x`` with its last two axes swapped (the matrix transpose, batched)."""
     n = np.ndim(raw(x))
@@ -86,12 +79,13 @@ def _matmul_jvp(args, out, tangents):
     return total
 
 
-matmul_ = _define("matmul", _matmul_impl, jvp=_matmul_jvp, vjp=_matmul_vjp,
-                  domain="the inner dimensions must agree: (n, k) @ (k, m); use a 2-D array or a "
-                         "vector on each side",
-                  text="{0} @ {1}", latex=r"{0} {1}",
-                  tangent_text=("{d0} @ {1}", "{0} @ {d1}"),  # product rule; constants drop out
-                  tangent_latex=("{d0} {1}", "{0} {d1}"))
+matmul_ = define("matmul", lambda a, b: _scalar(np.matmul(a, b)), ufunc=np.matmul,
+                 jvp_rule=_matmul_jvp, vjp_rule=_matmul_vjp,
+                 domain="the inner dimensions must agree: (n, k) @ (k, m); use a 2-D array or a "
+                        "vector on each side",
+                 text="{0} @ {1}", latex=r"{0} {1}",
+                 tangent_text=("{d0} @ {1}", "{0} @ {d1}"),  # product rule; constants drop out
+                 tangent_latex=("{d0} {1}", "{0} {d1}"))
 
 
 def matmul(a, b):
@@ -104,27 +98,21 @@ def dot(a, b):
     if np.ndim(raw(a)) == 0 or np.ndim(raw(b)) == 0:
         return a * b
     if np.ndim(raw(a)) > 2 or np.ndim(raw(b)) > 2:
-        _unsupported("numpy.dot of arrays with more than 2 dimensions (use ad.matmul or @, which "
-                     "broadcasts over stacks of matrices)")
+        raise unsupported("numpy.dot of arrays with more than 2 dimensions (use ad.matmul or @, "
+                          "which broadcasts over stacks of matrices)")
     return bind2(matmul_, a, b)
 
 
 # ---------------------------------------------------------------- transpose
 
-def _transpose_impl(x, axes):
-    if type(x) is Traced:
-        return bind(transpose_, x, axes)
-    return _scalar(np.transpose(x, axes))
-
-
 def _inverse(axes):
     return None if axes is None else tuple(int(i) for i in np.argsort(axes))
 
 
-transpose_ = _define("transpose", _transpose_impl,
-                     jvp=lambda args, out, t: transpose(t[0], args[1]),
-                     vjp=lambda k, g, args, out: transpose(g, _inverse(args[1])),
-                     text="{0}ᵀ", latex="{0}^T", linear=True)
+transpose_ = define("transpose", lambda x, axes: _scalar(np.transpose(x, axes)),
+                    jvp_rule=lambda args, out, t: transpose(t[0], args[1]),
+                    vjp_rule=lambda k, g, args, out: transpose(g, _inverse(args[1])),
+                    text="{0}ᵀ", latex="{0}^T", linear=True)
 
 
 def transpose(x, axes=None):
@@ -151,11 +139,6 @@ def mean(x, axis=None, keepdims=False):
 
 
 def _extreme(name, reduce):
-    def impl(x, axis, keepdims):
-        if type(x) is Traced:
-            return bind(PRIMITIVES[name], x, axis, keepdims)
-        return _scalar(reduce(x, axis=axis, keepdims=keepdims))
-
     def weights(x, axis, out, keepdims):
         """Constant: 1/(number of ties) where x attains the extreme, 0 elsewhere."""
         x = raw(x)
@@ -171,10 +154,11 @@ def _extreme(name, reduce):
         x, axis, keepdims = args
         return sum(t[0] * weights(x, axis, out, keepdims), axis=axis, keepdims=keepdims)
 
-    return _define(name, impl, jvp=jvp, vjp=vjp, domain="the array must not be empty",
-                   text=f"{name}({{0}})", latex=rf"\{name} {{0}}",
-                   tangent_text=f"{{d0}}[arg{name} {{0}}]",  # the tangent where x is extreme
-                   tangent_latex=rf"{{d0}}[\operatorname{{{{arg{name}}}}} {{0}}]")
+    return define(name, lambda x, axis, keepdims: _scalar(reduce(x, axis=axis, keepdims=keepdims)),
+                  jvp_rule=jvp, vjp_rule=vjp, domain="the array must not be empty",
+                  text=f"{name}({{0}})", latex=rf"\{name} {{0}}",
+                  tangent_text=f"{{d0}}[arg{name} {{0}}]",  # the tangent where x is extreme
+                  tangent_latex=rf"{{d0}}[\operatorname{{{{arg{name}}}}} {{0}}]")
 
 
 max_ = _extreme("max", np.max)
@@ -197,12 +181,6 @@ def _axis_arg(axis):
 
 # ---------------------------------------------------------------- joining and selecting
 
-def _concatenate_impl(axis, *xs):
-    if any(type(x) is Traced for x in xs):
-        return bind(concatenate_, axis, *xs)
-    return np.concatenate(xs, axis=axis)
-
-
 def _concatenate_vjp(k, g, args, out):
     axis, xs = args[0], args[1:]
     start = builtins.sum(np.shape(raw(x))[axis] for x in xs[:k - 1])
@@ -210,11 +188,12 @@ def _concatenate_vjp(k, g, args, out):
     return g[index]
 
 
-concatenate_ = _define(
-    "concatenate", _concatenate_impl,
-    jvp=lambda args, out, t: concatenate([ti if ti is not None else zeros_like(x)
-                                          for x, ti in zip(args[1:], t[1:])], axis=args[0]),
-    vjp=_concatenate_vjp, domain="the arrays must agree in every dimension but the joining one",
+concatenate_ = define(
+    "concatenate", lambda axis, *xs: np.concatenate(xs, axis=axis),
+    jvp_rule=lambda args, out, t: concatenate([ti if ti is not None else zeros_like(x)
+                                               for x, ti in zip(args[1:], t[1:])], axis=args[0]),
+    vjp_rule=_concatenate_vjp,
+    domain="the arrays must agree in every dimension but the joining one",
     text=joined_text("concatenate"), latex=joined_text(r"\operatorname{concatenate}"),
     linear=True, tangent_text=joined_text("concatenate"),
     tangent_latex=joined_text(r"\operatorname{concatenate}"))
@@ -232,26 +211,20 @@ def concatenate(xs, axis=0):
     return bind(concatenate_, int(axis) % ndim, *xs)
 
 
-def _where_impl(condition, x, y):
-    if type(x) is Traced or type(y) is Traced:
-        return bind(where_, condition, x, y)
-    return _scalar(np.where(condition, x, y))
-
-
 def _chosen(condition, value):
     """Constant 1.0 where ``condition`` equals ``value``, else 0.0 (a float for a scalar)."""
     chosen = np.asarray(condition) == value
     return float(chosen) if chosen.ndim == 0 else chosen.astype(float)
 
 
-where_ = _define("where", _where_impl,
-                 partials=(lambda c, x, y, out: 0.0, lambda c, x, y, out: _chosen(c, True),
-                           lambda c, x, y, out: _chosen(c, False)),
-                 text="where({0}, {1}, {2})", latex=r"\operatorname{{where}}({0}, {1}, {2})",
-                 partial_text=("0", "[{0}]", "[not {0}]"),
-                 partial_latex=("0", "[{0}]", r"[\lnot {0}]"), linear=True,  # in x and y
-                 tangent_text="where({0}, {d1}, {d2})",
-                 tangent_latex=r"\operatorname{{where}}({0}, {d1}, {d2})")
+where_ = define("where", lambda condition, x, y: _scalar(np.where(condition, x, y)),
+                partials=(lambda c, x, y, out: 0.0, lambda c, x, y, out: _chosen(c, True),
+                          lambda c, x, y, out: _chosen(c, False)),
+                text="where({0}, {1}, {2})", latex=r"\operatorname{{where}}({0}, {1}, {2})",
+                partial_text=("0", "[{0}]", "[not {0}]"),
+                partial_latex=("0", "[{0}]", r"[\lnot {0}]"), linear=True,  # in x and y
+                tangent_text="where({0}, {d1}, {d2})",
+                tangent_latex=r"\operatorname{{where}}({0}, {d1}, {d2})")
 
 
 def where(condition, x=None, y=None):
@@ -287,8 +260,6 @@ def array(values):
 # ---------------------------------------------------------------- stable composites for models
 
 def _logsumexp_impl(x, axis, keepdims):
-    if type(x) is Traced:
-        return bind(logsumexp_, x, axis, keepdims)
     x = np.asarray(x, dtype=float)
     top = np.max(x, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
@@ -301,12 +272,13 @@ def _softmax_of(x, out, axis, keepdims):
     return exp(x - _with_kept_axes(out, np.shape(raw(x)), axis, keepdims))
 
 
-logsumexp_ = _define(
+logsumexp_ = define(
     "logsumexp", _logsumexp_impl,
-    jvp=lambda args, out, t: sum(t[0] * _softmax_of(args[0], out, args[1], args[2]),
-                                 axis=args[1], keepdims=args[2]),
-    vjp=lambda k, g, args, out: (_with_kept_axes(g, np.shape(raw(args[0])), args[1], args[2])
-                                 * _softmax_of(args[0], out, args[1], args[2])),
+    jvp_rule=lambda args, out, t: sum(t[0] * _softmax_of(args[0], out, args[1], args[2]),
+                                      axis=args[1], keepdims=args[2]),
+    vjp_rule=lambda k, g, args, out: (
+        _with_kept_axes(g, np.shape(raw(args[0])), args[1], args[2])
+        * _softmax_of(args[0], out, args[1], args[2])),
     domain="the array must not be empty or all -inf",
     text="logsumexp({0})", latex=r"\log \sum \exp {0}",
     tangent_text="sum(softmax({0}) × {d0})",
@@ -363,91 +335,57 @@ def cross_entropy(logits, labels):
 
 # ---------------------------------------------------------------- more elementwise functions
 
-def _elementwise(name, math_fn, numpy_fn, partial, text, latex, partial_text, partial_latex,
-                 domain=None):
-    return _define(name, _unary(math_fn, numpy_fn, name), partials=(partial,), domain=domain,
-                   text=text, latex=latex, partial_text=(partial_text,),
-                   partial_latex=(partial_latex,))
+square = define("square", unary(lambda x: x * x, np.square), ufunc=np.square,
+                partials=(lambda x, out: 2.0 * x,),
+                text="{0}²", latex="{{{0}}}^2", partial_text=("2{0}",), partial_latex=("2 {0}",))
+log1p = define("log1p", unary(math.log1p, np.log1p), ufunc=np.log1p,
+               partials=(lambda x, out: 1.0 / (1.0 + x),), domain="log1p needs an input above -1",
+               text="ln(1 + {0})", latex=r"\ln(1 + {0})", partial_text=("1/(1 + {0})",),
+               partial_latex=(r"\frac{{1}}{{1 + {0}}}",))
+expm1 = define("expm1", unary(math.expm1, np.expm1), ufunc=np.expm1,
+               partials=(lambda x, out: out + 1.0,),
+               domain="the result overflows a float64 (above about exp(709))",
+               text="exp {0} - 1", latex=r"\exp {0} - 1", partial_text=("exp {0}",),
+               partial_latex=(r"\exp {0}",))
+log2 = define("log2", unary(math.log2, np.log2), ufunc=np.log2,
+              partials=(lambda x, out: 1.0 / (x * math.log(2.0)),),
+              domain="log2 needs a positive input", text="log₂ {0}", latex=r"\log_2 {0}",
+              partial_text=("1/({0} ln 2)",), partial_latex=(r"\frac{{1}}{{{0} \ln 2}}",))
+log10 = define("log10", unary(math.log10, np.log10), ufunc=np.log10,
+               partials=(lambda x, out: 1.0 / (x * math.log(10.0)),),
+               domain="log10 needs a positive input", text="log₁₀ {0}", latex=r"\log_{{10}} {0}",
+               partial_text=("1/({0} ln 10)",), partial_latex=(r"\frac{{1}}{{{0} \ln 10}}",))
+sinh = define("sinh", unary(math.sinh, np.sinh), ufunc=np.sinh,
+              partials=(lambda x, out: cosh(x),), domain="the result overflows a float64",
+              text="sinh {0}", latex=r"\sinh {0}", partial_text=("cosh {0}",),
+              partial_latex=(r"\cosh {0}",))
+cosh = define("cosh", unary(math.cosh, np.cosh), ufunc=np.cosh,
+              partials=(lambda x, out: sinh(x),), domain="the result overflows a float64",
+              text="cosh {0}", latex=r"\cosh {0}", partial_text=("sinh {0}",),
+              partial_latex=(r"\sinh {0}",))
+arcsin = define("arcsin", unary(math.asin, np.arcsin), ufunc=np.arcsin,
+                partials=(lambda x, out: 1.0 / sqrt(1.0 - x * x),),
+                domain="arcsin needs an input in [-1, 1], its derivative one in (-1, 1)",
+                text="arcsin {0}", latex=r"\arcsin {0}", partial_text=("1/√(1 - {0}²)",),
+                partial_latex=(r"\frac{{1}}{{\sqrt{{1 - {0}^2}}}}",))
+arccos = define("arccos", unary(math.acos, np.arccos), ufunc=np.arccos,
+                partials=(lambda x, out: -1.0 / sqrt(1.0 - x * x),),
+                domain="arccos needs an input in [-1, 1], its derivative one in (-1, 1)",
+                text="arccos {0}", latex=r"\arccos {0}", partial_text=("-1/√(1 - {0}²)",),
+                partial_latex=(r"-\frac{{1}}{{\sqrt{{1 - {0}^2}}}}",))
+arctan = define("arctan", unary(math.atan, np.arctan), ufunc=np.arctan,
+                partials=(lambda x, out: 1.0 / (1.0 + x * x),),
+                text="arctan {0}", latex=r"\arctan {0}", partial_text=("1/(1 + {0}²)",),
+                partial_latex=(r"\frac{{1}}{{1 + {0}^2}}",))
+logaddexp = define("logaddexp", lambda x, y: _scalar(np.logaddexp(x, y)), ufunc=np.logaddexp,
+                   partials=(lambda x, y, out: exp(x - out), lambda x, y, out: exp(y - out)),
+                   text="ln(exp {0} + exp {1})", latex=r"\ln(e^{{{0}}} + e^{{{1}}})",
+                   # exp(x - out) = exp x / (exp x + exp y) = σ(x - y), written with the inputs
+                   partial_text=("σ({0} - {1})", "σ({1} - {0})"),
+                   partial_latex=(r"\sigma({0} - {1})", r"\sigma({1} - {0})"))
 
 
-square = _elementwise("square", lambda x: x * x, np.square, lambda x, out: 2.0 * x,
-                      "{0}²", "{{{0}}}^2", "2{0}", "2 {0}")
-log1p = _elementwise("log1p", math.log1p, np.log1p, lambda x, out: 1.0 / (1.0 + x),
-                     "ln(1 + {0})", r"\ln(1 + {0})", "1/(1 + {0})", r"\frac{{1}}{{1 + {0}}}",
-                     domain="log1p needs an input above -1")
-expm1 = _elementwise("expm1", math.expm1, np.expm1, lambda x, out: out + 1.0,
-                     "exp {0} - 1", r"\exp {0} - 1", "exp {0}", r"\exp {0}",
-                     domain="the result overflows a float64 (above about exp(709))")
-log2 = _elementwise("log2", math.log2, np.log2, lambda x, out: 1.0 / (x * math.log(2.0)),
-                    "log₂ {0}", r"\log_2 {0}", "1/({0} ln 2)", r"\frac{{1}}{{{0} \ln 2}}",
-                    domain="log2 needs a positive input")
-log10 = _elementwise("log10", math.log10, np.log10, lambda x, out: 1.0 / (x * math.log(10.0)),
-                     "log₁₀ {0}", r"\log_{{10}} {0}", "1/({0} ln 10)",
-                     r"\frac{{1}}{{{0} \ln 10}}", domain="log10 needs a positive input")
-sinh = _elementwise("sinh", math.sinh, np.sinh, lambda x, out: cosh(x),
-                    "sinh {0}", r"\sinh {0}", "cosh {0}", r"\cosh {0}",
-                    domain="the result overflows a float64")
-cosh = _elementwise("cosh", math.cosh, np.cosh, lambda x, out: sinh(x),
-                    "cosh {0}", r"\cosh {0}", "sinh {0}", r"\sinh {0}",
-                    domain="the result overflows a float64")
-arcsin = _elementwise("arcsin", math.asin, np.arcsin, lambda x, out: 1.0 / sqrt(1.0 - x * x),
-                      "arcsin {0}", r"\arcsin {0}", "1/√(1 - {0}²)",
-                      r"\frac{{1}}{{\sqrt{{1 - {0}^2}}}}",
-                      domain="arcsin needs an input in [-1, 1], its derivative one in (-1, 1)")
-arccos = _elementwise("arccos", math.acos, np.arccos, lambda x, out: -1.0 / sqrt(1.0 - x * x),
-                      "arccos {0}", r"\arccos {0}", "-1/√(1 - {0}²)",
-                      r"-\frac{{1}}{{\sqrt{{1 - {0}^2}}}}",
-                      domain="arccos needs an input in [-1, 1], its derivative one in (-1, 1)")
-arctan = _elementwise("arctan", math.atan, np.arctan, lambda x, out: 1.0 / (1.0 + x * x),
-                      "arctan {0}", r"\arctan {0}", "1/(1 + {0}²)", r"\frac{{1}}{{1 + {0}^2}}")
-
-
-def _logaddexp_impl(x, y):
-    if type(x) is Traced or type(y) is Traced:
-        return bind(logaddexp, x, y)
-    return _scalar(np.logaddexp(x, y))
-
-
-logaddexp = _define("logaddexp", _logaddexp_impl,
-                    partials=(lambda x, y, out: exp(x - out), lambda x, y, out: exp(y - out)),
-                    text="ln(exp {0} + exp {1})", latex=r"\ln(e^{{{0}}} + e^{{{1}}})",
-                    # exp(x - out) = exp x / (exp x + exp y) = σ(x - y), written with the inputs
-                    partial_text=("σ({0} - {1})", "σ({1} - {0})"),
-                    partial_latex=(r"\sigma({0} - {1})", r"\sigma({1} - {0})"))
-
-
-# ---------------------------------------------------------------- what traced values offer
-
-def _method_reshape(self, *shape, **kwargs):
-    shape = kwargs.get("shape", shape[0] if len(shape) == 1 else shape)
-    return reshape(self, shape)
-
-
-def _method_transpose(self, *axes):
-    axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes
-    return transpose(self, axes or None)
-
-
-Traced.T = property(lambda self: transpose(self))
-Traced.sum = lambda self, axis=None, keepdims=False: sum(self, axis=axis, keepdims=keepdims)
-Traced.mean = lambda self, axis=None, keepdims=False: mean(self, axis=axis, keepdims=keepdims)
-Traced.max = lambda self, axis=None, keepdims=False: max(self, axis=axis, keepdims=keepdims)
-Traced.min = lambda self, axis=None, keepdims=False: min(self, axis=axis, keepdims=keepdims)
-Traced.reshape = _method_reshape
-Traced.transpose = _method_transpose
-Traced.ravel = Traced.flatten = lambda self: reshape(self, (-1,))
-Traced.dot = lambda self, other: dot(self, other)
-Traced.__matmul__ = binary_method(matmul_)
-Traced.__rmatmul__ = binary_method(matmul_, reflected=True)
-
-
-# ---------------------------------------------------------------- numpy dispatch
-
-_COMPARISONS.update({np.isfinite, np.isnan, np.isinf, np.signbit})  # read values: no derivative
-_UFUNCS.update({np.matmul: matmul_, np.square: square, np.log1p: log1p, np.expm1: expm1,
-                np.log2: log2, np.log10: log10, np.sinh: sinh, np.cosh: cosh, np.arcsin: arcsin,
-                np.arccos: arccos, np.arctan: arctan, np.logaddexp: logaddexp})
-
+# ---------------------------------------------------------------- numpy's functions on traced values
 
 def _squeeze(a, axis=None):
     shape = np.shape(raw(a))
@@ -467,7 +405,7 @@ def _outer(a, b, out=None):
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 
-_FUNCTIONS.update({
+NUMPY_FUNCTIONS.update({
     np.dot: lambda a, b, out=None: dot(a, b),
     np.transpose: lambda a, axes=None: transpose(a, axes),
     np.swapaxes: swapaxes,
@@ -483,3 +421,6 @@ _FUNCTIONS.update({
     np.ravel: lambda a, order="C": reshape(a, (-1,)),
     np.outer: _outer,
 })
+
+#: Functions composed of the table's entries (not entries themselves), exported beside them.
+COMPOSED = (mean, dot, swapaxes, array, log_softmax, softmax, cross_entropy)

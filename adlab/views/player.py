@@ -38,11 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import palette as C
-from . import render
-from .errors import AdlabError
-from .rows import BAR, DOT, fmt, node_name, typeset, variable_pretty
-from .tracing import raw
+from .. import palette as C
+from ..engine.tape import raw
+from ..errors import AdlabError
+from ..traces.graph import (MAX_NODES, PENDING, TOKEN, GraphModel, is_derivative_update, is_result,
+                            layout, new_prefix, note_html)
+from ..traces.tables import row_parts, table_html
+from ..traces.notation import BAR, DOT, fmt, node_name, typeset, variable_pretty
 
 #: How many table rows the player shows around the current one (the full table is a click away).
 TABLE_WINDOW = 7
@@ -86,9 +88,9 @@ class Step:
         return (f"<b>{html.escape(self.label)}</b>" if self.label else "") + html.escape(body)
 
 
-def build_steps(trace, model: render.GraphModel | None = None) -> list[Step]:
+def build_steps(trace, model: GraphModel | None = None) -> list[Step]:
     """Every step of the player, from the trace's rows (nothing is re-computed)."""
-    model = model or render.GraphModel(trace)
+    model = model or GraphModel(trace)
     rows = trace.rows
     rec = trace.recording
     last = len(rows)
@@ -114,8 +116,8 @@ def build_steps(trace, model: render.GraphModel | None = None) -> list[Step]:
         derivative_ops += (row.kind == "tangent" and row.op != "seed") or (
             row.kind == "adjoint" and row.op not in ("seed", "gradient"))
         final = r == last - 1
-        result_rows = tuple(results) + ((r,) if final and render.is_result(row) else ())
-        if render.is_result(row):
+        result_rows = tuple(results) + ((r,) if final and is_result(row) else ())
+        if is_result(row):
             results.append(r)
         result_nodes = ()
         if final:
@@ -151,12 +153,12 @@ def _first_caption(trace) -> str:
 
 
 def _numbers(row) -> str:
-    formula, value = render.row_parts(row)
+    formula, value = row_parts(row)
     return f"{formula} = {value}"
 
 
 def _name(trace, i: int, mark: str = "") -> str:
-    return node_name(i - trace.recording.n_inputs + 1, mark, pretty=True)
+    return node_name(trace.recording.number(i), mark, pretty=True)
 
 
 def _all_uses(trace) -> dict:
@@ -183,7 +185,7 @@ def _times(n: int) -> str:
     return {2: "twice", 3: "three times"}.get(n, f"{n} times")
 
 
-def describe(row, trace, r: int | None = None, model: render.GraphModel | None = None,
+def describe(row, trace, r: int | None = None, model: GraphModel | None = None,
              uses: dict | None = None) -> tuple[str, str]:
     """The lead and the caption of a row's step (row ``r`` of ``trace``): what happens, in words
     and as a formula. ``model`` and ``uses`` (:func:`_all_uses`) save recomputing them per row."""
@@ -225,7 +227,7 @@ def describe(row, trace, r: int | None = None, model: render.GraphModel | None =
     term += f" = {typeset(fmt(row.contribution))}"
     if row.accumulates:
         parts = []
-        updates = (model or render.GraphModel(trace)).derivative_rows[row.node]
+        updates = (model or GraphModel(trace)).derivative_rows[row.node]
         for q in updates[:bisect.bisect_right(updates, r)]:
             earlier = rows[q]
             origin = _name(trace, earlier.source) if earlier.source is not None else "the seed ȳ"
@@ -300,11 +302,11 @@ def _timeline(entries) -> list:
     return out
 
 
-def panel_data(trace, steps: list[Step], model: render.GraphModel, prefix: str,
+def panel_data(trace, steps: list[Step], model: GraphModel, prefix: str,
                graph: bool, message: str | None, title: str) -> dict:
     """One trace's part of the JSON the page receives: node texts per step, rows, steps."""
     rows = trace.rows
-    sweep_end = max((r for r, row in enumerate(rows) if render.is_derivative_update(row)),
+    sweep_end = max((r for r, row in enumerate(rows) if is_derivative_update(row)),
                     default=-1) + 1
     nodes = []
     for i in range(model.n):
@@ -320,7 +322,7 @@ def panel_data(trace, steps: list[Step], model: render.GraphModel, prefix: str,
         nodes.append([value, _timeline(derivative)])
     table = []
     for row in rows:
-        text, value = render.row_parts(row)
+        text, value = row_parts(row)
         table.append([row.sweep[0], row.pretty, text, value])
     data_steps = []
     for s in steps:
@@ -380,7 +382,7 @@ class Player:
     """
 
     def __init__(self, trace, graph: bool = True, table: bool = True,
-                 max_nodes: int = render.MAX_NODES, interval: int = 900,
+                 max_nodes: int = MAX_NODES, interval: int = 900,
                  rankdir: str = "LR", note: str = "", titles=None, window: int = TABLE_WINDOW):
         traces = list(trace) if isinstance(trace, (list, tuple)) else [trace]
         for t in traces:
@@ -396,15 +398,15 @@ class Player:
         self.show_table = table
         self.panels = []
         for n, t in enumerate(traces):
-            prefix = render.new_prefix()
+            prefix = new_prefix()
             svg, message, model = None, None, None
             if graph:
                 try:
-                    model, laid_out = render.layout(t, max_nodes, rankdir)
-                    svg = laid_out.replace(render.TOKEN, prefix)
+                    model, laid_out = layout(t, max_nodes, rankdir)
+                    svg = laid_out.replace(TOKEN, prefix)
                 except AdlabError as error:
                     message = str(error)
-            model = model or render.GraphModel(t)
+            model = model or GraphModel(t)
             steps = build_steps(t, model)
             title = titles[n] if titles else f"{t.mode.capitalize()} mode"
             self.panels.append({"trace": t, "prefix": prefix, "svg": svg, "message": message,
@@ -467,7 +469,7 @@ class Player:
         return {"format": FORMAT, "key": self._bridge.key if self._bridge is not None else None,
                 "step": self._step, "interval": self.interval, "speeds": SPEEDS,
                 "window": self.window, "table": self.show_table, "note": self.note,
-                "pending": render.PENDING, "panels": panels}
+                "pending": PENDING, "panels": panels}
 
     def static_html(self) -> str:
         """The finished trace as plain HTML (the graph as an image, the survey's table): what
@@ -479,7 +481,7 @@ class Player:
             inner = [f'<div style="font-weight:600;margin:4px 0">{html.escape(p["title"])}: the '
                      f"finished trace</div>"]
             if p["message"]:
-                inner.append(render._note(p["message"]))
+                inner.append(note_html(p["message"]))
             if p["svg"] is not None:
                 alt = (f"Computation graph of the {t.mode}-mode trace: "
                        + "; ".join(p["model"].title(i) for i in range(p["model"].n)))
@@ -487,7 +489,7 @@ class Player:
                              f'src="{_svg_data_uri(p["svg"])}" '
                              f'style="max-width:100%;height:auto;display:block;margin:4px 0">')
             if self.show_table:
-                inner.append(render.table_html(t))
+                inner.append(table_html(t))
             parts.append(f'<div style="flex:1 1 420px;min-width:0;max-width:100%">'
                          f'{"".join(inner)}</div>')
         hint = ('<div style="font-size:14px;margin:6px 0">Static view of the finished trace: run '
@@ -565,7 +567,7 @@ def _make_bridge(player):
     return bridge
 
 
-def step(trace, graph: bool = True, table: bool = True, max_nodes: int = render.MAX_NODES,
+def step(trace, graph: bool = True, table: bool = True, max_nodes: int = MAX_NODES,
          interval: int = 900) -> Player:
     """A step-through player of ``trace`` (see :class:`Player`); displays itself in a notebook.
 

@@ -9,8 +9,8 @@ import numbers
 
 import numpy as np
 
-from .errors import InputError
-from .tracing import Traced
+from ..errors import InputError
+from .tape import Traced
 
 
 def flatten(tree):

@@ -1,4 +1,5 @@
-"""Forward and reverse mode on a recorded function, returned as evaluation-trace objects."""
+"""``ad.forward`` and ``ad.reverse``: the two modes on a recorded function, returned as evaluation
+traces (the survey's Tables 2 and 3) that print, tabulate and draw themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,13 +7,12 @@ from functools import cached_property
 
 import numpy as np
 
+from ..engine.recording import Recording, as_args, count_sweep_operations, leaves_like, record
+from ..engine.sweeps import adjoint_sweep, tangent_sweep
+from ..engine.tape import raw
+from ..errors import InputError
 from . import rows as R
-from .errors import InputError
-from .primitives import zeros_like
-from .recording import Recording, count_sweep_operations, record
-from .sweeps import adjoint_sweep, tangent_sweep
-from .tracing import raw
-from .tree import as_input, flatten
+from .notation import fmt
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,6 @@ class Cost:
     def __str__(self) -> str:
         return (f"ops(f) = {self.ops_function}, ops(derivative sweep) = {self.ops_derivative}, "
                 f"c = {self.ratio:.2f}")
-
-
-def _as_args(primals) -> tuple:
-    return tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
 
 
 class _Trace:
@@ -65,7 +61,7 @@ class _Trace:
         return R.primal_rows(self.recording)
 
     def __repr__(self) -> str:
-        values = ", ".join(R.fmt(v) for v in self.recording.output_values)
+        values = ", ".join(fmt(v) for v in self.recording.output_values)
         return (f"<{type(self).__name__} of {self.recording.function_name}: {self.n_inputs} "
                 f"inputs, {self.operation_count} operations, value {values}>")
 
@@ -75,22 +71,22 @@ class _Trace:
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))
 
-    # rich displays (adlab.render, imported when a notebook asks): graph + table, Markdown,
-    # a LaTeX booktabs table, the graph's SVG
+    # rich displays (graph.py and tables.py, imported when a notebook asks): graph + table,
+    # Markdown, a LaTeX booktabs table, the graph's SVG
     def _repr_html_(self):
-        from .render import View
+        from .graph import View
         return View(self)._repr_html_()
 
     def _repr_markdown_(self):
-        from .render import table_markdown
+        from .tables import table_markdown
         return table_markdown(self)
 
     def _repr_latex_(self):
-        from .render import table_latex
+        from .tables import table_latex
         return table_latex(self)
 
     def _repr_svg_(self):
-        from .render import View
+        from .graph import View
         return View(self, table=False).svg
 
 
@@ -111,9 +107,7 @@ class ForwardTrace(_Trace):
     @property
     def tangent(self):
         """The directional derivative ``ẏ`` of the output, nested as the output."""
-        rec = self.recording
-        return rec.rebuild_output([self.tangents[p] if p is not None else zeros_like(v)
-                                   for p, v in zip(rec.output_parents, rec.output_values)])
+        return self.recording.output_tangents(self.tangents)
 
     @cached_property
     def tangent_rows(self) -> list[R.Row]:
@@ -129,8 +123,9 @@ class ForwardTrace(_Trace):
         return Cost(n, count_sweep_operations(self.recording, tangent_sweep, self.input_tangents))
 
     def __str__(self) -> str:
-        return R.text_table("Forward primal trace", self.primal_rows,
-                            "Forward tangent (derivative) trace", self.tangent_rows)
+        from .tables import text_table
+        return text_table("Forward primal trace", self.primal_rows,
+                          "Forward tangent (derivative) trace", self.tangent_rows)
 
 
 class ReverseTrace(_Trace):
@@ -145,24 +140,19 @@ class ReverseTrace(_Trace):
     def __init__(self, recording: Recording, cotangents: list):
         super().__init__(recording)
         self.cotangents = cotangents
-        self.adjoints = adjoint_sweep(recording.nodes, recording.n_inputs, self._seeds(cotangents))
-
-    def _seeds(self, cotangents):
-        return [(p, g) for p, g in zip(self.recording.output_parents, cotangents) if p is not None]
+        self.adjoints = adjoint_sweep(recording.nodes, recording.n_inputs,
+                                      recording.seeds(cotangents))
 
     @property
     def grad(self):
         """``x̄``: the adjoint of every input, nested like the arguments (a tuple, one per argument)."""
-        rec = self.recording
-        leaves = [a if a is not None else zeros_like(v)
-                  for a, (_, _, _, v) in zip(self.adjoints[:rec.n_inputs], rec.nodes)]
-        return rec.rebuild_inputs(leaves)
+        return self.recording.input_gradients(self.adjoints)
 
     @cached_property
     def adjoint_rows(self) -> list[R.Row]:
-        steps = []
-        adjoint_sweep(self.recording.nodes, self.recording.n_inputs, self._seeds(self.cotangents),
-                      on_step=lambda *step: steps.append(step))
+        steps = []  # the plain sweep again, reporting each contribution
+        adjoint_sweep(self.recording.nodes, self.recording.n_inputs,
+                      self.recording.seeds(self.cotangents), on_step=lambda *step: steps.append(step))
         return R.adjoint_rows(self.recording, steps, [g for p, g in zip(
             self.recording.output_parents, self.cotangents)], self.adjoints)
 
@@ -173,33 +163,18 @@ class ReverseTrace(_Trace):
     @cached_property
     def cost(self) -> Cost:
         rec = self.recording
-        seeds_at = [p for p in rec.output_parents if p is not None]
+        nodes_seeded = [p for p, _ in rec.seeds(self.cotangents)]
 
         def sweep(nodes, n_inputs, seeds):
-            return adjoint_sweep(nodes, n_inputs, list(zip(seeds_at, seeds)))
+            return adjoint_sweep(nodes, n_inputs, list(zip(nodes_seeded, seeds)))
         return Cost(rec.operation_count, count_sweep_operations(
-            rec, sweep, [g for p, g in zip(rec.output_parents, self.cotangents) if p is not None]))
+            rec, sweep, [g for _, g in rec.seeds(self.cotangents)]))
 
     def __str__(self) -> str:
-        return (R.text_table("Forward primal trace", self.primal_rows) + "\n\n" +
-                R.text_table("Reverse adjoint (derivative) trace, in the order it is computed",
-                             self.adjoint_rows))
-
-
-def _leaves_like(values, reference_leaves, what):
-    """Flatten tangents/cotangents and check they match the shapes they belong to."""
-    leaves, _ = flatten(values)
-    if len(leaves) != len(reference_leaves):
-        raise InputError(f"{what} has {len(leaves)} entries but there are {len(reference_leaves)} "
-                         f"values to match; give one per input (output), nested the same way.")
-    out = []
-    for i, (leaf, ref) in enumerate(zip(leaves, reference_leaves)):
-        leaf = as_input(leaf, f"entry {i} of {what}")
-        if np.shape(raw(leaf)) != np.shape(raw(ref)):
-            raise InputError(f"entry {i} of {what} has shape {np.shape(raw(leaf))}, but the value "
-                             f"it belongs to has shape {np.shape(raw(ref))}.")
-        out.append(leaf)
-    return out
+        from .tables import text_table
+        return (text_table("Forward primal trace", self.primal_rows) + "\n\n" +
+                text_table("Reverse adjoint (derivative) trace, in the order it is computed",
+                           self.adjoint_rows))
 
 
 def forward(f, primals, tangents=None) -> ForwardTrace:
@@ -213,15 +188,15 @@ def forward(f, primals, tangents=None) -> ForwardTrace:
     >>> round(t.value, 3), t.tangent
     (11.652, 5.5)
     """
-    rec = record(f, _as_args(primals))
-    inputs = [v for (_, _, _, v) in rec.nodes[:rec.n_inputs]]
+    rec = record(f, as_args(primals))
+    inputs = rec.input_values
     if tangents is None:
         if len(inputs) != 1 or np.ndim(raw(inputs[0])) != 0:
             raise InputError("forward mode needs a direction when there is more than one input: "
                              "pass tangents, e.g. ad.forward(f, (2.0, 5.0), (1.0, 0.0)) for ∂/∂x1.")
         tangents = 1.0
-    return ForwardTrace(rec, _leaves_like(_as_args(tangents) if isinstance(primals, (tuple, list))
-                                          else tangents, inputs, "tangents"))
+    return ForwardTrace(rec, leaves_like(as_args(tangents) if isinstance(primals, (tuple, list))
+                                         else tangents, inputs, "tangents"))
 
 
 def reverse(f, primals, cotangent=None) -> ReverseTrace:
@@ -234,18 +209,11 @@ def reverse(f, primals, cotangent=None) -> ReverseTrace:
     >>> [round(g, 3) for g in t.grad]
     [5.5, 1.716]
     """
-    rec = record(f, _as_args(primals))
+    rec = record(f, as_args(primals))
     if cotangent is None:
         if len(rec.output_values) != 1 or np.ndim(raw(rec.output_values[0])) != 0:
-            raise InputError(f"{rec.function_name} returned {describe_output(rec)}: reverse mode "
+            raise InputError(f"{rec.function_name} returned {rec.describe_output()}: reverse mode "
                              f"needs a cotangent ȳ shaped like it, e.g. cotangent=(1.0, 0.0) for "
                              f"the gradient of the first output.")
         cotangent = 1.0
-    return ReverseTrace(rec, _leaves_like(cotangent, rec.output_values, "cotangent"))
-
-
-def describe_output(rec: Recording) -> str:
-    shapes = [np.shape(raw(v)) for v in rec.output_values]
-    if len(shapes) == 1:
-        return f"an array of shape {shapes[0]}" if shapes[0] else "a scalar"
-    return f"{len(shapes)} values"
+    return ReverseTrace(rec, leaves_like(cotangent, rec.output_values, "cotangent"))

@@ -34,8 +34,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import DomainError, InputError, UnsupportedOperationError
-from .primitives import MINUS_ONE, ONE, PRIMITIVES, _UFUNCS
+from ..engine.primitives import MINUS_ONE, ONE
+from ..engine.tape import PRIMITIVES, entry_for_ufunc
+from ..errors import DomainError, InputError, UnsupportedOperationError
 
 #: Longest text ``str()`` / ``_repr_latex_`` print in full; longer ones are summarised.
 PRINT_LIMIT = 2000
@@ -89,13 +90,15 @@ class Expression:
         return [n.name for n in _postorder(self) if n.name is not None]
 
     # ------------------------------------------------------------------ building expressions
-    def _adlab_apply(self, prim):
-        """How adlab's unary functions (``ad.sin(e)``...) reach expressions (see primitives._unary)."""
-        return apply(prim, self)
+    @staticmethod
+    def _adlab_apply(prim, *args):
+        """How adlab's functions (``ad.sin(e)``...) reach expressions (see ``tape.evaluate``)."""
+        return apply(prim, *args)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and not kwargs and ufunc in _UFUNCS:
-            return apply(_UFUNCS[ufunc], *inputs)
+        entry = entry_for_ufunc(ufunc) if method == "__call__" and not kwargs else None
+        if entry is not None:
+            return apply(entry, *inputs)
         raise UnsupportedOperationError(
             f"symbolic expressions have no rule for numpy.{ufunc.__name__}"
             f"{'.' + method if method != '__call__' else ''}: use adlab's functions "
@@ -290,21 +293,6 @@ def size(e: Expression, dag: bool = False) -> int:
 
 
 # ---------------------------------------------------------------------- differentiation
-
-def _symbolic_rules():
-    """Partials for the piecewise-linear primitives, whose engine rules read the value to pick a
-    branch (``x > 0``), which a formula does not have. Here the slope is written as a quotient of
-    the primitive's own output: 1 or 0 away from the kink, undefined (0/0) exactly at it."""
-    slope_x = lambda x, y, out: (out - y) / (x - y)   # noqa: E731  max/min: [x wins]
-    slope_y = lambda x, y, out: (out - x) / (y - x)   # noqa: E731
-    PRIMITIVES["abs"].symbolic = (lambda x, out: out / x,)     # sign x = |x| / x
-    PRIMITIVES["relu"].symbolic = (lambda x, out: out / x,)    # [x > 0] = relu(x) / x
-    PRIMITIVES["maximum"].symbolic = (slope_x, slope_y)
-    PRIMITIVES["minimum"].symbolic = (slope_x, slope_y)
-
-
-_symbolic_rules()
-
 
 def diff(e: Expression, variable) -> Expression:
     """The derivative of ``e`` with respect to ``variable`` (a name or a symbol), by the rules.
@@ -625,7 +613,7 @@ class SwellTable:
         """Sizes against n on a log scale: trees grow exponentially, DAGs and AD linearly."""
         import matplotlib.pyplot as plt
 
-        from . import palette
+        from .. import palette
         if ax is None:
             _, ax = plt.subplots(figsize=(6.4, 4.2))
         n = [r.n for r in self.rows]
@@ -653,7 +641,7 @@ def swell_table(n_max: int = 8, x: float = 0.3) -> SwellTable:
     """
     if isinstance(n_max, bool) or not isinstance(n_max, int) or not 1 <= n_max <= 60:
         raise InputError(f"swell_table: n_max must be an integer from 1 to 60, got {n_max!r}.")
-    from .traces import reverse
+    from ..traces.modes import reverse
     rows = []
     for n in range(1, n_max + 1):
         l_n = expression(lambda x: logistic_map(x, n), "x")

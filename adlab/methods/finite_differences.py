@@ -34,9 +34,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import AdlabError, DomainError, InputError
-from .recording import parameter_names
-from .tree import flatten
+from ..engine.recording import parameter_names
+from ..engine.tree import flatten
+from ..errors import AdlabError, DomainError, InputError
 
 EPS = float(np.finfo(float).eps)
 SCHEMES = ("forward", "backward", "central", "complex")
@@ -386,7 +386,7 @@ class ErrorSweep:
         """The log-log error curve (the V), its model, and the optimal h marked."""
         import matplotlib.pyplot as plt
 
-        from . import palette
+        from .. import palette
         if ax is None:
             _, ax = plt.subplots(figsize=(6.4, 4.2))
         h = np.array([r.h for r in self.rows])
@@ -447,7 +447,7 @@ def _smoothed_argmin(rows, exact):
 
 def _model_derivatives(f, x):
     """f, f', f'', f''' at x: by adlab's AD when f is traceable, else by wide finite differences."""
-    from . import api
+    from ..engine import transforms as api
     try:
         d1 = api.grad(f)
         d2 = api.grad(d1)
@@ -491,7 +491,7 @@ def error_sweep(f, x, exact=None, hs=None, scheme="forward") -> ErrorSweep:
         raise InputError("error_sweep studies one real input: pass a number x.")
     x = _real_leaf(x, "x")
     if exact is None:
-        from .api import grad
+        from ..engine.transforms import grad
         try:
             exact = float(grad(f)(x))
         except AdlabError as error:

@@ -1,8 +1,8 @@
-"""Pictures and tables of a trace: the computation graph (Graphviz) and the evaluation-trace tables.
+"""The computation graph of a trace (Graphviz), and what a notebook shows of a trace: graph and table.
 
 Everything here reads a trace's ``rows`` and ``recording``; nothing re-runs the function or a sweep.
 The graph is laid out once per trace (one ``dot`` run, cached); the step-through player
-(:mod:`adlab.widgets`) re-styles that same SVG. No widgets here.
+(:mod:`adlab.views.player`) re-styles that same SVG. No widgets here.
 
 >>> import adlab as ad
 >>> t = ad.reverse(lambda x1, x2: ad.log(x1) + x1 * x2 - ad.sin(x2), (2.0, 5.0))
@@ -26,15 +26,14 @@ from itertools import zip_longest
 
 import numpy as np
 
-from . import palette as C
-from .errors import AdlabError
-from .rows import BAR, DOT, fmt, node_name, typeset, variable_pretty
-from .tracing import raw
+from .. import palette as C
+from ..engine.tape import raw
+from ..errors import AdlabError
+from .notation import BAR, DOT, fmt, node_name, typeset, variable_pretty
+from .tables import table_html
 
 #: Graphs with more nodes than this are not drawn (unreadable, slow to lay out and to step).
 MAX_NODES = 300
-#: Tables with more rows than this show their first and last rows only.
-MAX_TABLE_ROWS = 2000
 #: Stands for the per-widget id prefix in the cached SVG; replaced by :func:`new_prefix`'s value.
 TOKEN = "adlTOKEN_"
 #: Font size of the graph's text (dot points = SVG units) and how many CSS pixels one unit is
@@ -119,7 +118,7 @@ class GraphModel:
 
     def name(self, i: int, mark: str = "") -> str:
         """``v₋₁`` (or ``v̄₋₁`` with ``mark``): node ``i`` as the survey writes it."""
-        return node_name(i - self.n_inputs + 1, mark, pretty=True)
+        return node_name(self.trace.recording.number(i), mark, pretty=True)
 
     def title(self, i: int) -> str:
         """First label line: ``v₁ = ln v₋₁``; an output is prefixed ``y =``."""
@@ -298,128 +297,10 @@ def svg(trace, prefix: str | None = None, max_nodes: int = MAX_NODES) -> str:
     return layout(trace, max_nodes)[1].replace(TOKEN, prefix or new_prefix())
 
 
-# ---------------------------------------------------------------- tables
-
-def row_parts(row, pretty: bool = True) -> tuple[str, str]:
-    """A row split into its formula (with numbers substituted) and its value, typeset as the
-    survey prints them (``pretty=False``: the plain ``v-1`` spelling of ``print(trace)``)."""
-    value = fmt(row.value)
-    text = row.pretty if pretty and row.pretty else row.formula
-    if row.shows_numbers:
-        text += " = " + (row.pretty_numbers if pretty else row.numbers)
-    return text, (typeset(value) if pretty else value)
-
-
-def columns(trace):
-    """The survey's two columns: (title, rows) of the primal and of the derivative trace."""
-    if trace.mode == "forward":
-        return [("Forward primal trace", trace.primal_rows),
-                ("Forward tangent (derivative) trace", trace.tangent_rows)]
-    return [("Forward primal trace", trace.primal_rows),
-            ("Reverse adjoint (derivative) trace, in the order computed", trace.adjoint_rows)]
-
-
-def _truncate(pairs: list, limit: int = MAX_TABLE_ROWS):
-    """(shown rows, number left out): the first and last rows of a very long table."""
-    if len(pairs) <= limit:
-        return pairs, 0
-    half = limit // 2
-    return pairs[:half] + [None] + pairs[-half:], len(pairs) - 2 * half
-
-
-# a proportional font: monospace fonts draw the combining bar of v̄ beside the letter, not over it
-TABLE_CSS = ("border-collapse:collapse;font-family:var(--jp-content-font-family,sans-serif);"
-             "font-variant-numeric:tabular-nums;font-size:15px;color:inherit")
-CELL_CSS = "text-align:left;padding:2px 10px;white-space:nowrap"
-
-
-def table_html(trace) -> str:
-    """The survey-style table (primal | derivative) as HTML, readable on light and dark themes."""
-    (left_title, left), (right_title, right) = columns(trace)
-    pairs, left_out = _truncate(list(zip_longest(left, right)))
-    head = (f'<tr><th style="{CELL_CSS};border-bottom:1px solid {C.EDGE}">{html.escape(left_title)}'
-            f'</th><th style="{CELL_CSS};border-bottom:1px solid {C.EDGE}">'
-            f'{html.escape(right_title)}</th></tr>')
-    body = []
-    for pair in pairs:
-        if pair is None:
-            body.append(f'<tr><td colspan="2" style="{CELL_CSS}">… {left_out} rows left out '
-                        f"(print(trace) or trace.rows show them all) …</td></tr>")
-            continue
-        cells = "".join(f'<td style="{CELL_CSS}">{html.escape(_cell_text(r))}</td>' for r in pair)
-        body.append(f"<tr>{cells}</tr>")
-    return f'<table style="{TABLE_CSS}"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
-
-
-def _cell_text(row) -> str:
-    if row is None:
-        return ""
-    formula, value = row_parts(row)
-    return f"{formula} = {value}"
-
-
-def table_markdown(trace) -> str:
-    (left_title, left), (right_title, right) = columns(trace)
-    pairs, left_out = _truncate(list(zip_longest(left, right)))
-    lines = [f"| {left_title} | {right_title} |", "|:--|:--|"]
-    for pair in pairs:
-        if pair is None:
-            lines.append(f"| … {left_out} rows left out … | |")
-            continue
-        lines.append("| " + " | ".join(_md_escape(_cell_text(r)) for r in pair) + " |")
-    return "\n".join(lines)
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-
-
-_LATEX_WORDS = [(" × ", r" \times "), ("×", r"\times "), (" · ", r" \cdot "), ("√", r"\sqrt "),
-                ("σ", r"\sigma"),
-                ("²", "^2"), ("∂", r"\partial "), ("ln ", r"\ln "), ("exp ", r"\exp "),
-                ("sin ", r"\sin "), ("cos ", r"\cos "), ("tanh ", r"\tanh "), ("tan ", r"\tan "),
-                ("sign ", r"\operatorname{sign} "), ("relu ", r"\operatorname{relu} "),
-                ("array", r"\mathrm{array}"), ("shape", r"\mathrm{shape}"),
-                ("nan", r"\mathrm{nan}"),
-                ("inf", r"\infty"), ("[", "["), ("|", r"\vert ")]
-
-
-def latex_numbers(text: str) -> str:
-    """The numbers part of a row (``ln 2``, ``1 × 5``) in LaTeX."""
-    text = re.sub(r"(?<![\w\\])(\d+(?:\.\d+)?)e([+-]\d+)", r"\1 \\times 10^{\2}", text)
-    for plain, latex in _LATEX_WORDS:
-        text = text.replace(plain, latex)
-    return text
-
-
-def _latex_cell(row) -> str:
-    if row is None:
-        return ""
-    parts = [row.latex]
-    if row.shows_numbers:
-        parts.append(latex_numbers(row.numbers))
-    parts.append(latex_numbers(fmt(row.value)))
-    return "$" + " = ".join(parts) + "$"
-
-
-def table_latex(trace) -> str:
-    r"""A booktabs table (``\usepackage{booktabs}``) to paste into slides or a paper."""
-    (left_title, left), (right_title, right) = columns(trace)
-    pairs, left_out = _truncate(list(zip_longest(left, right)))
-    lines = [r"\begin{tabular}{ll}", r"\toprule",
-             f"{left_title} & {right_title} \\\\", r"\midrule"]
-    for pair in pairs:
-        if pair is None:
-            lines.append(rf"\multicolumn{{2}}{{c}}{{\dots\ {left_out} rows left out \dots}} \\")
-            continue
-        lines.append(" & ".join(_latex_cell(r) for r in pair) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- what a notebook displays
 
-def _note(text: str) -> str:
+def note_html(text: str) -> str:
+    """A message (why there is no graph) as a note above a picture."""
     return (f'<div style="border-left:4px solid {C.EDGE};padding:4px 8px;margin:4px 0;'
             f'white-space:pre-wrap;font-size:14px">{html.escape(text)}</div>')
 
@@ -460,7 +341,7 @@ class View:
             out.write('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + self._svg)
 
     def _repr_html_(self) -> str:
-        parts = [_note(self.message)] if self.message else []
+        parts = [note_html(self.message)] if self.message else []
         if self._svg is not None:
             parts.append(f'<div style="overflow:auto;max-width:100%">{self._svg}</div>')
         if self.table:

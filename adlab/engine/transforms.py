@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InputError
-from .array_primitives import concatenate
+from ..errors import InputError
+from .arrays import concatenate
 from .primitives import reshape, stack, zeros_like
-from .recording import record
+from .recording import as_args, leaves_like, record
 from .sweeps import adjoint_sweep, tangent_sweep
-from .traces import ForwardTrace, _as_args, _leaves_like, describe_output
-from .tracing import Traced, raw
+from .tape import Traced, raw
 
 
 def _argnums(argnums, n_args, name):
@@ -28,13 +27,6 @@ def _argnums(argnums, n_args, name):
     return single, tuple(a % n_args for a in nums)
 
 
-def _input_gradients(rec, adjoints, single):
-    leaves = [a if a is not None else zeros_like(v)
-              for a, (_, _, _, v) in zip(adjoints[:rec.n_inputs], rec.nodes)]
-    grads = rec.rebuild_inputs(leaves)
-    return grads[0] if single else grads
-
-
 def value_and_grad(f, argnums=0):
     """``f``'s value and its gradient with respect to argument(s) ``argnums`` (reverse mode).
 
@@ -46,12 +38,11 @@ def value_and_grad(f, argnums=0):
         rec = record(f, args, nums)
         if len(rec.output_values) != 1 or np.ndim(raw(rec.output_values[0])) != 0:
             raise InputError(f"grad needs {rec.function_name} to return one number (a scalar), but "
-                             f"it returned {describe_output(rec)}. For several outputs use "
+                             f"it returned {rec.describe_output()}. For several outputs use "
                              f"ad.jacobian, or ad.vjp with a cotangent.")
-        parent = rec.output_parents[0]
-        seeds = [(parent, 1.0)] if parent is not None else []
-        adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, seeds)
-        return rec.output_values[0], _input_gradients(rec, adjoints, single)
+        adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, rec.seeds([1.0]))
+        grads = rec.input_gradients(adjoints)
+        return rec.output_values[0], grads[0] if single else grads
     value_and_gradient.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
     return value_and_gradient
 
@@ -74,15 +65,10 @@ def grad(f, argnums=0):
 
 def jvp(f, primals, tangents):
     """``(f(primals), J·tangents)``: the value and directional derivative (forward mode)."""
-    trace = ForwardTrace(*_forward_args(f, primals, tangents))
-    return trace.value, trace.tangent
-
-
-def _forward_args(f, primals, tangents):
-    rec = record(f, _as_args(primals))
-    inputs = [v for (_, _, _, v) in rec.nodes[:rec.n_inputs]]
-    return rec, _leaves_like(_as_args(tangents) if isinstance(primals, (tuple, list)) else tangents,
-                             inputs, "tangents")
+    rec = record(f, as_args(primals))
+    tangents = leaves_like(as_args(tangents) if isinstance(primals, (tuple, list)) else tangents,
+                           rec.input_values, "tangents")
+    return rec.value, rec.output_tangents(tangent_sweep(rec.nodes, rec.n_inputs, tangents))
 
 
 def vjp(f, *primals):
@@ -90,9 +76,8 @@ def vjp(f, *primals):
     rec = record(f, primals)
 
     def pullback(cotangent):
-        cotangents = _leaves_like(cotangent, rec.output_values, "cotangent")
-        seeds = [(p, g) for p, g in zip(rec.output_parents, cotangents) if p is not None]
-        return _input_gradients(rec, adjoint_sweep(rec.nodes, rec.n_inputs, seeds), False)
+        cotangents = leaves_like(cotangent, rec.output_values, "cotangent")
+        return rec.input_gradients(adjoint_sweep(rec.nodes, rec.n_inputs, rec.seeds(cotangents)))
     return rec.value, pullback
 
 
@@ -110,7 +95,7 @@ def jacobian(f, mode="reverse", argnums=0):
     def jacobian_of_f(*args):
         _, nums = _argnums(argnums, len(args), "jacobian")
         rec = record(f, args, nums)
-        in_leaves = [v for (_, _, _, v) in rec.nodes[:rec.n_inputs]]
+        in_leaves = rec.input_values
         in_sizes = [int(np.size(raw(v))) for v in in_leaves]
         out_sizes = [int(np.size(raw(v))) for v in rec.output_values]
         n, m = sum(in_sizes), sum(out_sizes)
@@ -126,8 +111,7 @@ def jacobian(f, mode="reverse", argnums=0):
             rows = []
             for i in range(m):
                 cotangents = _unit_leaves(rec.output_values, out_sizes, i)
-                seeds = [(p, g) for p, g in zip(rec.output_parents, cotangents) if p is not None]
-                adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, seeds)
+                adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, rec.seeds(cotangents))
                 rows.append(_flat([a if a is not None else zeros_like(v) for a, v in
                                    zip(adjoints[:rec.n_inputs], in_leaves)], n))
             matrix = stack(rows, axis=0) if rows else np.zeros((0, n))

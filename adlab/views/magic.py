@@ -13,22 +13,17 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .errors import AdlabError
-from .recording import parameter_names
-from .tree import flatten
+from ..engine import ELEMENTARY
+from ..engine.recording import parameter_names
+from ..engine.tree import flatten
+from ..errors import AdlabError
 
 CELL_FILE = "<%%adtrace cell>"
 
-#: What a ``%%adtrace`` cell can use without imports: adlab's traceable elementary functions.
-ELEMENTARY_NAMES = ("log exp sin cos tan tanh sqrt abs relu sigmoid maximum minimum sinh cosh "
-                    "arcsin arccos arctan log1p expm1 square log2 log10 logaddexp").split()
-
-
 def elementary() -> dict:
-    """The names a cell sees without imports (those this version of adlab defines)."""
-    import adlab
-    names = {n: getattr(adlab, n) for n in ELEMENTARY_NAMES if hasattr(adlab, n)}
-    return {**names, "ln": adlab.log, "pi": math.pi, "e": math.e}
+    """The names a cell sees without imports: adlab's elementary functions (each elementwise entry
+    of the primitive table: log, sin, maximum ...), ``ln``, ``pi`` and ``e``."""
+    return {**ELEMENTARY, "ln": ELEMENTARY["log"], "pi": math.pi, "e": math.e}
 
 
 @magics_class
@@ -155,7 +150,7 @@ class AdtraceMagics(Magics):
         return _cell_function(cell, names, args.result, self.shell.user_ns), tuple(primals), names
 
     def _trace(self, function, primals, names, args):
-        from . import traces as T
+        from ..traces import modes as T
         mode = args.mode or ("forward" if args.wrt else "reverse")
         if args.wrt and mode == "reverse":
             raise UsageError("%adtrace: --wrt chooses the direction of forward mode; reverse mode "
@@ -183,15 +178,15 @@ class AdtraceMagics(Magics):
 
     # -- showing and exporting
     def _export(self, traces, args):
-        from . import render
+        from ..traces import graph, tables
         if args.latex:
             for trace in traces:
-                print(f"% {trace.mode} mode\n{render.table_latex(trace)}")
+                print(f"% {trace.mode} mode\n{tables.table_latex(trace)}")
         if args.svg:
             for trace in traces:
                 path = args.svg if len(traces) == 1 else _suffixed(args.svg, trace.mode)
                 try:
-                    render.show(trace, table=False).save(path)
+                    graph.show(trace, table=False).save(path)
                 except AdlabError as error:
                     raise UsageError(f"%adtrace --svg: {error}") from None
                 except OSError as error:
@@ -202,8 +197,8 @@ class AdtraceMagics(Magics):
         from IPython.display import HTML, display
         graph, table = not args.table, not args.graph
         if args.static:
-            from . import render
-            views = [render.show(t, graph=graph, table=table) for t in traces]
+            from ..traces.graph import show
+            views = [show(t, graph=graph, table=table) for t in traces]
             if len(views) == 1:
                 display(views[0])
             else:
@@ -211,7 +206,7 @@ class AdtraceMagics(Magics):
                     f"<div><b>{t.mode} mode</b>{v._repr_html_()}</div>"
                     for t, v in zip(traces, views)) + "</div>"))
             return
-        from .widgets import Player
+        from .player import Player
         if len(traces) == 1:
             display(Player(traces[0], graph=graph, table=table, note=note))
             return
@@ -222,7 +217,7 @@ class AdtraceMagics(Magics):
 
 def _mode_title(trace) -> str:
     """``Forward mode, ẋ = (1, 0)`` / ``Reverse mode, ȳ = 1``: a panel's title."""
-    from .render import value_text
+    from ..traces.graph import value_text
     if trace.mode == "forward":
         seeds = [value_text(t) for t in trace.input_tangents]
         return "Forward mode, ẋ = " + (f"({', '.join(seeds)})" if len(seeds) > 1 else seeds[0])
@@ -261,12 +256,12 @@ def numbering_note(cell: str, trace) -> str:
             break
     else:
         return ""
-    from .rows import node_name
+    from ..traces.notation import node_name
     formula = {row.node: row.pretty for row in trace.primal_rows if row.kind == "primal"}
     return (f"Numbering: Python evaluates left to right, arguments first, so {formula[here]} comes "
             f"before {formula[survey]} (the survey numbers level by level: its "
             f"{node_name(position + 1, pretty=True)} is this cell's "
-            f"{node_name(survey - n + 1, pretty=True)}). One operation per line chooses the "
+            f"{node_name(rec.number(survey), pretty=True)}). One operation per line chooses the "
             f"numbering; the derivatives are the same.")
 
 

@@ -1,0 +1,42 @@
+"""The engine: automatic differentiation, forward and reverse, on a recorded tape (numpy only).
+
+Reading path -- the whole algorithm, plain, in about 350 lines; read these in order:
+
+READING_PATH
+
+Everything else in this folder is detail beside that path: the array operations of the table
+(``arrays.py``), nested arguments (``tree.py``), the transformations built on the sweeps
+(``transforms.py``: grad, jvp, vjp, jacobian, hessian), error texts (``messages.py``), and the fast
+paths, each marked as an equivalent optimisation of a plain function on the path and tested equal
+to it (``bind1``/``bind2`` at the end of ``tape.py``, ``UnaryPrimitive`` in ``primitives.py``,
+``fast.py``'s adjoint loop). The engine imports nothing from the layers above it (traces, views,
+methods, exercises); tests/test_layers.py checks it.
+"""
+from __future__ import annotations
+
+from . import arrays, primitives
+from .recording import Recording, record
+from .sweeps import adjoint_sweep, count_sweeps, tangent_sweep
+from .tape import PRIMITIVES, Tape, Traced, bind, raw
+from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
+
+def _function(name):
+    """What adlab exports for table entry ``name``: the function of that name in arrays.py or
+    primitives.py -- the entry itself (``sin``) or the function that prepares its arguments
+    (``sum``'s axis, ``where``'s condition)."""
+    return getattr(arrays, name, None) or getattr(primitives, name)
+
+
+#: adlab's functions: one per entry of the table that programs call by name (operators such as
+#: ``+`` and entries that only rules use aside), then the functions composed of entries.
+FUNCTIONS = {name: _function(name) for name, entry in PRIMITIVES.items()
+             if entry.operator is None and not entry.internal}
+FUNCTIONS.update((f.__name__, f) for f in arrays.COMPOSED)
+
+#: The elementary functions: the elementwise entries among them (what ``%%adtrace`` offers a cell).
+ELEMENTARY = {name: f for name, f in FUNCTIONS.items()
+              if name in PRIMITIVES and PRIMITIVES[name].elementwise}
+
+__all__ = ["FUNCTIONS", "ELEMENTARY", "PRIMITIVES", "Recording", "Tape", "Traced",
+           "adjoint_sweep", "bind", "count_sweeps", "grad", "hessian", "jacobian", "jvp", "raw",
+           "record", "tangent_sweep", "value_and_grad", "vjp"]

@@ -1,0 +1,400 @@
+"""The tape, the traced values a function computes with, and ``bind``, which records operations.
+
+A :class:`Tape` is the recorded computation graph: a list of nodes in evaluation order, so that
+the reverse sweep is a reversed loop and no graph walk ever recurses. Each node is a tuple
+``(primitive, parents, args, value)``:
+
+- ``primitive`` -- the entry of the primitive table applied (``None`` for an input);
+- ``parents``   -- for each argument, the index of the node it came from (``None``: a constant);
+- ``args``      -- the argument values the primitive saw (what derivative rules need);
+- ``value``     -- the result.
+
+A :class:`Traced` is what the function sees instead of a number: a value and the node that made
+it. Every operation on it is an entry of the table applied by :func:`bind`, which computes the
+value and appends a node. Tapes nest (``grad`` of ``grad``): ``bind`` records on the innermost
+active tape among the arguments, and values that belong to outer tapes go down to be recorded there
+in turn, so an inner derivative never confuses its perturbation with an outer one (Siskind &
+Pearlmutter 2005). Nothing here formats text: rows and pictures are derived from tapes, elsewhere,
+only when someone looks.
+"""
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+
+from ..errors import DomainError
+from . import messages
+from .messages import FAILURES
+
+#: The primitive table, name -> entry (``adlab.engine.primitives`` and ``.arrays`` define the
+#: entries). Traced's operators apply its entries; every list of operations is derived from it.
+PRIMITIVES: dict = {}
+
+#: Tapes recording now, innermost last.
+active_tapes: list["Tape"] = []
+
+
+def node_number(index: int, n_inputs: int) -> int:
+    """The survey's numbering: n inputs are v(1-n) ... v0, the operations v1, v2, ..."""
+    return index - n_inputs + 1
+
+
+class Tape:
+    """The recorded computation graph of one traced call (see the module docstring)."""
+
+    __slots__ = ("nodes", "level", "active", "n_inputs")
+
+    def __init__(self):
+        self.nodes: list[tuple] = []
+        self.level = -1      # how many tapes record around this one
+        self.active = False
+        self.n_inputs = 0
+
+    def __enter__(self) -> "Tape":
+        self.level, self.active = len(active_tapes), True
+        active_tapes.append(self)
+        strict_begin()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        active_tapes.remove(self)
+        self.active = False
+        strict_end()
+
+    def input(self, value) -> "Traced":
+        """Record an independent variable; all inputs come before the first operation."""
+        if self.n_inputs != len(self.nodes):
+            raise RuntimeError("adlab: inputs must be recorded before any operation")
+        self.nodes.append((None, (), (), value))
+        self.n_inputs += 1
+        return Traced(self, len(self.nodes) - 1, value)
+
+    def name(self, index: int) -> str:
+        """``v-1``, ``v0``, ``v1``: node ``index`` as the survey names it."""
+        return f"v{node_number(index, self.n_inputs)}"
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __repr__(self) -> str:
+        return f"<Tape: {self.n_inputs} inputs, {len(self.nodes) - self.n_inputs} operations>"
+
+
+class Traced:
+    """A value being traced: what a function receives from ``ad.grad``, ``ad.forward``, ...
+
+    It behaves like the number or array it holds (arithmetic, comparisons, ``shape``, indexing,
+    numpy functions that adlab has rules for); each operation on it is recorded. Operations with
+    no rule raise :class:`~adlab.errors.UnsupportedOperationError` rather than lose the derivative.
+    """
+
+    __slots__ = ("tape", "index", "value")
+    __array_priority__ = 1000.0  # numpy defers binary operators to us
+
+    def __init__(self, tape: Tape, index: int, value):
+        self.tape = tape
+        self.index = index
+        self.value = value
+
+    # Arithmetic: x + y is bind(PRIMITIVES["add"], x, y). bind1 and bind2 are bind for one and two
+    # arguments, written out for speed (equivalent optimisations, at the end of this module).
+    def __add__(self, other): return bind2(PRIMITIVES["add"], self, other)
+    def __radd__(self, other): return bind2(PRIMITIVES["add"], other, self)
+    def __sub__(self, other): return bind2(PRIMITIVES["sub"], self, other)
+    def __rsub__(self, other): return bind2(PRIMITIVES["sub"], other, self)
+    def __mul__(self, other): return bind2(PRIMITIVES["mul"], self, other)
+    def __rmul__(self, other): return bind2(PRIMITIVES["mul"], other, self)
+    def __truediv__(self, other): return bind2(PRIMITIVES["div"], self, other)
+    def __rtruediv__(self, other): return bind2(PRIMITIVES["div"], other, self)
+    def __pow__(self, other): return bind2(PRIMITIVES["pow"], self, other)
+    def __rpow__(self, other): return bind2(PRIMITIVES["pow"], other, self)
+    def __matmul__(self, other): return bind2(PRIMITIVES["matmul"], self, other)
+    def __rmatmul__(self, other): return bind2(PRIMITIVES["matmul"], other, self)
+    def __neg__(self): return bind1(PRIMITIVES["neg"], self)
+    def __abs__(self): return bind1(PRIMITIVES["abs"], self)
+    def __pos__(self): return self
+    def __getitem__(self, index): return bind(PRIMITIVES["getitem"], self, index)
+
+    # Array methods are numpy's functions, which come back to adlab's (__array_function__).
+    @property
+    def T(self): return np.transpose(self)
+    def transpose(self, *axes): return np.transpose(self, _axes_argument(axes))
+    def reshape(self, *shape, **kw): return np.reshape(self, kw.get("shape", _axes_argument(shape)))
+    def ravel(self): return np.ravel(self)
+    flatten = ravel
+    def sum(self, axis=None, keepdims=False): return np.sum(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return np.mean(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return np.max(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return np.min(self, axis=axis, keepdims=keepdims)
+    def dot(self, other): return np.dot(self, other)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """``np.sin(x)``: the table's entry for that ufunc; comparisons read the values."""
+        entry = entry_for_ufunc(ufunc) if method == "__call__" and not kwargs else None
+        if entry is not None:
+            return bind(entry, *inputs)
+        if method == "__call__" and not kwargs and ufunc in READ_VALUES:
+            return ufunc(*[raw(x) for x in inputs])
+        raise unsupported(f"numpy.{ufunc.__name__}" + (f".{method}" if method != "__call__" else "")
+                          + (f" with arguments {sorted(kwargs)}" if kwargs else ""))
+
+    def __array_function__(self, func, types, args, kwargs):
+        """``np.sum(x)``, ``np.mean(x)``...: adlab's function for it (see :func:`implements`)."""
+        if func in INSPECTIONS:
+            return func(*[raw(a) for a in args], **kwargs)
+        if func in NUMPY_FUNCTIONS:
+            return NUMPY_FUNCTIONS[func](*args, **kwargs)
+        raise unsupported(f"{getattr(func, '__module__', None) or 'numpy'}.{func.__name__}")
+
+    # Shape-like attributes read the value; they are not operations.
+    @property
+    def shape(self): return np.shape(raw(self))
+    @property
+    def ndim(self): return np.ndim(raw(self))
+    @property
+    def size(self): return np.size(raw(self))
+    @property
+    def dtype(self): return np.asarray(raw(self)).dtype
+    def __len__(self): return len(raw(self))
+    def __iter__(self): return (self[i] for i in range(len(self)))
+
+    # Comparisons give plain booleans: control flow follows the values, as in the survey.
+    def __lt__(self, other): return raw(self) < raw(other)
+    def __le__(self, other): return raw(self) <= raw(other)
+    def __gt__(self, other): return raw(self) > raw(other)
+    def __ge__(self, other): return raw(self) >= raw(other)
+    def __eq__(self, other): return raw(self) == raw(other)
+    def __ne__(self, other): return raw(self) != raw(other)
+    __hash__ = object.__hash__
+    def __bool__(self): return bool(raw(self))
+
+    # Conversions that would silently drop the derivative.
+    def __float__(self): raise unsupported("float() of a traced value (math.sin, math.exp and "
+                                           "other functions of the math module call it)")
+    def __int__(self): raise unsupported("int() of a traced value")
+    def __index__(self): raise unsupported("using a traced value as an index or integer")
+    def __complex__(self): raise unsupported("complex() of a traced value")
+    def __floor__(self): raise unsupported("math.floor")
+    def __ceil__(self): raise unsupported("math.ceil")
+    def __trunc__(self): raise unsupported("math.trunc")
+    def __round__(self, ndigits=None): raise unsupported("round")
+    def __mod__(self, other): raise unsupported("% (modulo)")
+    __rmod__ = __mod__
+    def __floordiv__(self, other): raise unsupported("// (floor division)")
+    __rfloordiv__ = __floordiv__
+    def __array__(self, dtype=None, copy=None): raise unsupported(
+        "conversion to a numpy array (np.asarray, np.array of traced values); build arrays "
+        "from traced values with ad.array([x, y]) or np.stack([x, y]) instead")
+
+    def __repr__(self) -> str:
+        shape = np.shape(raw(self))
+        return f"Traced({self.tape.name(self.index)}: {f'shape {shape}' if shape else messages.describe(raw(self))})"
+
+
+def raw(x):
+    """The plain number or array under any number of tracing layers."""
+    while type(x) is Traced:
+        x = x.value
+    return x
+
+
+def bind(prim, *args):
+    """Apply ``prim`` to ``args``; if an argument is traced, record a node on the innermost tape."""
+    tape = innermost_tape(args)
+    if tape is None:  # nothing to record (values of finished tapes are constants now)
+        return evaluate(prim, [raw(a) for a in args])
+    parents = tuple(a.index if type(a) is Traced and a.tape is tape else None for a in args)
+    values = tuple(a.value if p is not None else a for a, p in zip(args, parents))
+    try:
+        if any(type(v) is Traced for v in values):
+            out = bind(prim, *values)  # values traced on outer tapes: recorded there too
+        else:
+            out = prim.impl(*values)
+    except DomainError:
+        raise  # already named, on an outer tape
+    except FAILURES as cause:
+        raise domain_error(prim, tape, parents, values, cause) from None
+    tape.nodes.append((prim, parents, values, out))
+    return Traced(tape, len(tape.nodes) - 1, out)
+
+
+def innermost_tape(args) -> Tape | None:
+    """The active tape of the highest level among the traced arguments, if any."""
+    tape = None
+    for a in args:
+        if type(a) is Traced and a.tape.active and (tape is None or a.tape.level > tape.level):
+            tape = a.tape
+    return tape
+
+
+def evaluate(prim, values):
+    """``prim`` on plain values, with numpy set to raise (a value outside the domain is an error,
+    never inf or nan); a value of another kind (a symbolic expression) builds itself."""
+    for v in values:
+        build = getattr(type(v), "_adlab_apply", None)
+        if build is not None:
+            return build(prim, *values)
+    try:
+        if strict_depth or not any(isinstance(v, np.ndarray) for v in values):
+            return prim.impl(*values)
+        with np.errstate(divide="raise", invalid="raise", over="raise"):
+            return prim.impl(*values)
+    except DomainError:
+        raise
+    except FAILURES as cause:
+        raise domain_error(prim, None, None, values, cause) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Not on the reading path: the error texts, the strict numpy mode, numpy's protocols, fast paths.
+
+def argument_names(parents, args, n_inputs) -> list[str]:
+    """A node's arguments as a message names them: ``v-1`` for a node, ``2`` for a constant."""
+    return [f"v{node_number(p, n_inputs)}" if p is not None else messages.describe(raw(a))
+            for p, a in zip(parents, args)]
+
+
+def domain_error(prim, tape, parents, values, cause) -> DomainError:
+    """The error for ``prim`` failing on ``values`` (the arguments of a node about to be recorded on
+    ``tape``, or of a plain call when ``tape`` is None)."""
+    plain = [raw(v) for v in values]
+    if tape is None:
+        return messages.domain_error(prim, None, None, plain, cause)
+    return messages.domain_error(prim, tape.name(len(tape.nodes)),
+                                 argument_names(parents, values, tape.n_inputs), plain, cause)
+
+
+def derivative_error(nodes, n_inputs, i, cause):
+    """The error for node ``i``'s derivative rule failing in a sweep (it does not exist there)."""
+    prim, parents, args, _ = nodes[i]
+    return messages.derivative_error(prim, f"v{node_number(i, n_inputs)}",
+                                     argument_names(parents, args, n_inputs),
+                                     [raw(a) for a in args], cause)
+
+
+def unsupported(what: str):
+    """The error for an operation with no rule, listing what the table supports."""
+    return messages.unsupported(what, supported_operations())
+
+
+def supported_operations() -> str:
+    """The operations adlab can differentiate (``+, -, ..., log, exp, ...``), from the table."""
+    return ", ".join(p.operator or p.name for p in PRIMITIVES.values() if not p.internal)
+
+
+#: How many tapes and sweeps are running. Meanwhile numpy raises on division by zero, overflow
+#: and invalid values, and the cyclic garbage collector pauses: tapes make no reference cycles
+#: (nodes hold values, not traced objects), so pausing loses nothing, and without it every 700 new
+#: nodes would trigger a scan of the whole growing graph (micrograd's 14-21 µs per node at 1e5).
+strict_depth = 0
+_saved: list = []  # numpy's error settings and the collector's state before the first
+
+
+def strict_begin() -> None:
+    global strict_depth
+    if strict_depth == 0:
+        _saved[:] = [np.seterr(divide="raise", invalid="raise", over="raise"), gc.isenabled()]
+        gc.disable()
+    strict_depth += 1
+
+
+def strict_end() -> None:
+    global strict_depth
+    strict_depth -= 1
+    if strict_depth == 0:
+        settings, collecting = _saved
+        np.seterr(**settings)
+        if collecting:
+            gc.enable()
+
+
+#: numpy ufuncs that read values and have no derivative: they give plain results.
+READ_VALUES = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+               np.isfinite, np.isnan, np.isinf, np.signbit}
+#: numpy functions that inspect a value (shape, kind) and have no derivative.
+INSPECTIONS = {np.shape, np.ndim, np.size, np.isfinite, np.isnan, np.isinf, np.iscomplexobj,
+               np.isrealobj}
+#: numpy functions adlab answers on traced values (np.sum -> adlab's sum), see :func:`implements`.
+NUMPY_FUNCTIONS: dict = {}
+_by_ufunc: dict = {}  # ufunc -> entry, derived from the table's ``ufunc`` fields
+
+
+def implements(numpy_function):
+    """Register the decorated function as adlab's ``numpy_function`` for traced values (NEP 18)."""
+    def register(function):
+        NUMPY_FUNCTIONS[numpy_function] = function
+        return function
+    return register
+
+
+def entry_for_ufunc(ufunc):
+    """The table's entry for a numpy ufunc (``np.sin`` -> ``sin``), or None."""
+    if _by_ufunc.get(None) != len(PRIMITIVES):  # the table grew: derive the index again
+        _by_ufunc.clear()
+        _by_ufunc.update({p.ufunc: p for p in PRIMITIVES.values() if p.ufunc is not None})
+        _by_ufunc[None] = len(PRIMITIVES)
+    return _by_ufunc.get(ufunc)
+
+
+def _axes_argument(axes):
+    """``x.reshape(2, 3)`` and ``x.reshape((2, 3))`` alike; ``x.transpose()``: None."""
+    if not axes:
+        return None
+    return axes[0] if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)) else axes
+
+
+# Fast paths: bind for one and two arguments, with the common case written out -- traced values of
+# one active tape holding plain floats or arrays, or plain floats -- and everything else left to
+# bind. A failure is handed to bind too, which evaluates again and reports it. They record the same
+# nodes and return the same values as bind (tests/test_fast_paths.py checks it on random programs).
+
+def bind1(prim, a):
+    """``bind(prim, a)``, faster."""
+    if type(a) is Traced:
+        tape, x = a.tape, a.value
+        if tape.active and (type(x) is float or type(x) is np.ndarray):
+            try:
+                out = prim.impl(x)
+            except FAILURES:
+                return bind(prim, a)
+            nodes = tape.nodes
+            nodes.append((prim, (a.index,), (x,), out))
+            return Traced(tape, len(nodes) - 1, out)
+    elif type(a) is float or type(a) is np.ndarray and strict_depth:
+        try:
+            return prim.impl(a)
+        except FAILURES:
+            pass
+    return bind(prim, a)
+
+
+def bind2(prim, a, b):
+    """``bind(prim, a, b)``, faster."""
+    if type(a) is Traced:
+        tape, x = a.tape, a.value
+        if type(b) is Traced:
+            if b.tape is not tape:
+                return bind(prim, a, b)
+            parents, y = (a.index, b.index), b.value
+        else:
+            parents, y = (a.index, None), b
+    elif type(b) is Traced:
+        tape, x, y = b.tape, a, b.value
+        parents = (None, b.index)
+    else:
+        if type(a) is float and type(b) is float:
+            try:
+                return prim.impl(a, b)
+            except FAILURES:
+                pass
+        return bind(prim, a, b)
+    if not tape.active or type(x) is Traced or type(y) is Traced:
+        return bind(prim, a, b)
+    try:
+        out = prim.impl(x, y)
+    except FAILURES:
+        return bind(prim, a, b)
+    nodes = tape.nodes
+    nodes.append((prim, parents, (x, y), out))
+    return Traced(tape, len(nodes) - 1, out)

@@ -318,22 +318,23 @@ def _slope(first):
     return lambda x, y, out: (out - x) / (y - x)
 
 
-maximum = define("maximum", binary(lambda x, y: x if x >= y else y, np.maximum), ufunc=np.maximum,
-                 partials=(_max_partial(True), _max_partial(False)),
-                 symbolic=(_slope(True), _slope(False)),
-                 note="At a tie (x1 = x2) each argument receives half of the derivative.",
-                 text="max({0}, {1})", latex=r"\max({0}, {1})",
-                 partial_text=("[{0} > {1}] + ½[{0} = {1}]", "[{1} > {0}] + ½[{0} = {1}]"),
-                 partial_latex=(r"[{0} > {1}] + \tfrac12[{0} = {1}]",
-                                r"[{1} > {0}] + \tfrac12[{0} = {1}]"))
-minimum = define("minimum", binary(lambda x, y: x if x <= y else y, np.minimum), ufunc=np.minimum,
-                 partials=(_max_partial(False), _max_partial(True)),
-                 symbolic=(_slope(True), _slope(False)),
-                 note="At a tie (x1 = x2) each argument receives half of the derivative.",
-                 text="min({0}, {1})", latex=r"\min({0}, {1})",
-                 partial_text=("[{0} < {1}] + ½[{0} = {1}]", "[{1} < {0}] + ½[{0} = {1}]"),
-                 partial_latex=(r"[{0} < {1}] + \tfrac12[{0} = {1}]",
-                                r"[{1} < {0}] + \tfrac12[{0} = {1}]"))
+def _extremum(name, word, wins, ufunc):
+    """max or min of two numbers: the argument that ``wins`` (``>`` or ``<``) gets the derivative,
+    and at a tie each gets half of it."""
+    first = (lambda x, y: x if x >= y else y) if wins == ">" else (lambda x, y: x if x <= y else y)
+    return define(name, binary(first, ufunc), ufunc=ufunc,
+                  partials=(_max_partial(wins == ">"), _max_partial(wins == "<")),
+                  symbolic=(_slope(True), _slope(False)),
+                  note="At a tie (x1 = x2) each argument receives half of the derivative.",
+                  text=f"{word}({{0}}, {{1}})", latex=rf"\{word}({{0}}, {{1}})",
+                  partial_text=(f"[{{0}} {wins} {{1}}] + ½[{{0}} = {{1}}]",
+                                f"[{{1}} {wins} {{0}}] + ½[{{0}} = {{1}}]"),
+                  partial_latex=(rf"[{{0}} {wins} {{1}}] + \tfrac12[{{0}} = {{1}}]",
+                                 rf"[{{1}} {wins} {{0}}] + \tfrac12[{{0}} = {{1}}]"))
+
+
+maximum = _extremum("maximum", "max", ">", np.maximum)
+minimum = _extremum("minimum", "min", "<", np.minimum)
 
 # ---------------------------------------------------------------- the table: structural operations
 # Arguments after the first are constants (an axis, an index, a shape) unless said otherwise.

@@ -75,13 +75,8 @@ class Recording:
     rebuild_output: Callable = field(repr=False)
     rebuild_inputs: Callable = field(repr=False)  # list of per-leaf values -> tuple of arguments
 
-    @property
-    def nodes(self):
-        return self.tape.nodes
-
-    @property
-    def n_inputs(self) -> int:
-        return self.tape.n_inputs
+    nodes = property(lambda self: self.tape.nodes, doc="The tape's nodes, in evaluation order.")
+    n_inputs = property(lambda self: self.tape.n_inputs, doc="How many inputs (leaves) it has.")
 
     @property
     def output_names(self) -> list[str]:

@@ -81,6 +81,12 @@ class Tape:
         return f"<Tape: {self.n_inputs} inputs, {len(self.nodes) - self.n_inputs} operations>"
 
 
+def arithmetic(name):
+    """The operator ``x ⊕ y`` of table entry ``name`` for traced values, and its reflected form."""
+    return (lambda x, y: bind2(PRIMITIVES[name], x, y),
+            lambda x, y: bind2(PRIMITIVES[name], y, x))
+
+
 class Traced:
     """A value being traced: what a function receives from ``ad.grad``, ``ad.forward``, ...
 
@@ -97,20 +103,16 @@ class Traced:
         self.index = index
         self.value = value
 
-    # Arithmetic: x + y is bind(PRIMITIVES["add"], x, y). bind1 and bind2 are bind for one and two
-    # arguments, written out for speed (equivalent optimisations, at the end of this module).
-    def __add__(self, other): return bind2(PRIMITIVES["add"], self, other)
-    def __radd__(self, other): return bind2(PRIMITIVES["add"], other, self)
-    def __sub__(self, other): return bind2(PRIMITIVES["sub"], self, other)
-    def __rsub__(self, other): return bind2(PRIMITIVES["sub"], other, self)
-    def __mul__(self, other): return bind2(PRIMITIVES["mul"], self, other)
-    def __rmul__(self, other): return bind2(PRIMITIVES["mul"], other, self)
-    def __truediv__(self, other): return bind2(PRIMITIVES["div"], self, other)
-    def __rtruediv__(self, other): return bind2(PRIMITIVES["div"], other, self)
-    def __pow__(self, other): return bind2(PRIMITIVES["pow"], self, other)
-    def __rpow__(self, other): return bind2(PRIMITIVES["pow"], other, self)
-    def __matmul__(self, other): return bind2(PRIMITIVES["matmul"], self, other)
-    def __rmatmul__(self, other): return bind2(PRIMITIVES["matmul"], other, self)
+    # Arithmetic: each operator applies an entry of the table to the operands in order, x + y
+    # is bind(PRIMITIVES["add"], x, y) and, reflected (a number on the left), 2 + x is
+    # bind(PRIMITIVES["add"], 2, x). bind1 and bind2 are bind for one and two arguments, written
+    # out for speed (equivalent optimisations, at the end of this module).
+    __add__, __radd__ = arithmetic("add")
+    __sub__, __rsub__ = arithmetic("sub")
+    __mul__, __rmul__ = arithmetic("mul")
+    __truediv__, __rtruediv__ = arithmetic("div")
+    __pow__, __rpow__ = arithmetic("pow")
+    __matmul__, __rmatmul__ = arithmetic("matmul")
     def __neg__(self): return bind1(PRIMITIVES["neg"], self)
     def __abs__(self): return bind1(PRIMITIVES["abs"], self)
     def __pos__(self): return self

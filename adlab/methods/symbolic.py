@@ -44,6 +44,15 @@ PRINT_LIMIT = 2000
 _INTERNED: "weakref.WeakValueDictionary[tuple, Expression]" = weakref.WeakValueDictionary()
 
 
+def _operators(*names):
+    """For each of the table's entries ``names``, the operator ``e ⊕ x`` of expressions and its
+    reflected form ``x ⊕ e``: the entry applied."""
+    def pair(name):
+        return (lambda self, other: apply(PRIMITIVES[name], self, other),
+                lambda self, other: apply(PRIMITIVES[name], other, self))
+    return tuple(f for name in names for f in pair(name))
+
+
 class Expression:
     """An immutable formula: a symbol, a constant, or a primitive applied to expressions.
 
@@ -108,16 +117,8 @@ class Expression:
         raise UnsupportedOperationError(
             f"symbolic expressions are scalars: numpy.{func.__name__} does not apply to them.")
 
-    def __add__(self, other): return apply(PRIMITIVES["add"], self, other)
-    def __radd__(self, other): return apply(PRIMITIVES["add"], other, self)
-    def __sub__(self, other): return apply(PRIMITIVES["sub"], self, other)
-    def __rsub__(self, other): return apply(PRIMITIVES["sub"], other, self)
-    def __mul__(self, other): return apply(PRIMITIVES["mul"], self, other)
-    def __rmul__(self, other): return apply(PRIMITIVES["mul"], other, self)
-    def __truediv__(self, other): return apply(PRIMITIVES["div"], self, other)
-    def __rtruediv__(self, other): return apply(PRIMITIVES["div"], other, self)
-    def __pow__(self, other): return apply(PRIMITIVES["pow"], self, other)
-    def __rpow__(self, other): return apply(PRIMITIVES["pow"], other, self)
+    __add__, __radd__, __sub__, __rsub__, __mul__, __rmul__ = _operators("add", "sub", "mul")
+    __truediv__, __rtruediv__, __pow__, __rpow__ = _operators("div", "pow")
     def __neg__(self): return apply(PRIMITIVES["neg"], self)
     def __pos__(self): return self
     def __abs__(self): return apply(PRIMITIVES["abs"], self)
@@ -359,53 +360,24 @@ def _simplified(op, args) -> Expression:
                 return constant(value)
         except (ArithmeticError, ValueError, FloatingPointError, DomainError):
             pass  # leave an undefined operation written out
-    if name == "add":
-        a, b = args
-        if _is(a, 0.0):
-            return b
-        if _is(b, 0.0):
-            return a
-        if _is_neg(b):
-            return _simplified(PRIMITIVES["sub"], (a, b.args[0]))
-    elif name == "sub":
-        a, b = args
-        if _is(b, 0.0):
-            return a
-        if _is_neg(b):
-            return _simplified(PRIMITIVES["add"], (a, b.args[0]))
-        if _is(a, 0.0):
-            return _simplified(PRIMITIVES["neg"], (b,))
-        if a is b:
-            return constant(0.0)
-    elif name == "mul":
-        a, b = args
-        if _is(a, 0.0) or _is(b, 0.0):
-            return constant(0.0)
-        if _is(a, 1.0):
-            return b
-        if _is(b, 1.0):
-            return a
-        if _is(a, -1.0):
-            return _simplified(PRIMITIVES["neg"], (b,))
-        if _is(b, -1.0):
-            return _simplified(PRIMITIVES["neg"], (a,))
-    elif name == "div":
-        a, b = args
-        if _is(b, 1.0):
-            return a
-        if _is(a, 0.0):
-            return constant(0.0)
-    elif name == "pow":
-        a, b = args
-        if _is(b, 1.0):
-            return a
-        if _is(b, 0.0):
-            return constant(1.0)
-    elif name == "neg":
-        (a,) = args
-        if _is_neg(a):
-            return a.args[0]
-    return Expression(op, tuple(args))
+    a, b = args[0], args[-1]
+    def again(name, *operands):  # a rewritten node, simplified in turn
+        return _simplified(PRIMITIVES[name], operands)
+    sub, add = (lambda x, y: again("sub", x, y)), (lambda x, y: again("add", x, y))
+    neg = lambda x: again("neg", x)  # noqa: E731
+    rewrite = {  # tried left to right; None: no rule applies
+        "add": lambda: b if _is(a, 0) else a if _is(b, 0) else sub(a, b.args[0]) if _is_neg(b)
+        else None,
+        "sub": lambda: a if _is(b, 0) else add(a, b.args[0]) if _is_neg(b) else neg(b) if _is(a, 0)
+        else constant(0.0) if a is b else None,
+        "mul": lambda: constant(0.0) if _is(a, 0) or _is(b, 0) else b if _is(a, 1) else a if _is(
+            b, 1) else neg(b) if _is(a, -1) else neg(a) if _is(b, -1) else None,
+        "div": lambda: a if _is(b, 1) else constant(0.0) if _is(a, 0) else None,
+        "pow": lambda: a if _is(b, 1) else constant(1.0) if _is(b, 0) else None,
+        "neg": lambda: a.args[0] if _is_neg(a) else None,
+    }.get(name)
+    result = rewrite() if rewrite is not None else None
+    return result if result is not None else Expression(op, tuple(args))
 
 
 _FOLDABLE = {"add", "sub", "mul", "div", "neg", "pow"}

@@ -43,18 +43,10 @@ class _Trace:
     def __init__(self, recording: Recording):
         self.recording = recording
 
-    @property
-    def value(self):
-        """The function's value at the point (nested as the function returned it)."""
-        return self.recording.value
-
-    @property
-    def n_inputs(self) -> int:
-        return self.recording.n_inputs
-
-    @property
-    def operation_count(self) -> int:
-        return self.recording.operation_count
+    value = property(lambda self: self.recording.value,
+                     doc="The function's value at the point (nested as the function returned it).")
+    n_inputs = property(lambda self: self.recording.n_inputs)
+    operation_count = property(lambda self: self.recording.operation_count)
 
     @cached_property
     def primal_rows(self) -> list[R.Row]:

@@ -185,6 +185,17 @@ def _times(n: int) -> str:
     return {2: "twice", 3: "three times"}.get(n, f"{n} times")
 
 
+#: (kind, sweep of an output row or op of an input or seed row) -> the caption's lead, and what
+#: the formula it is followed by means
+_SIMPLE = {("input", "input"): ("Input:", ", the point we evaluate at"),
+           ("primal", None): ("Primal sweep:", ""),
+           ("output", "primal"): ("Output:", ""),
+           ("output", "tangent"): ("Tangent of the output:", ", the directional derivative"),
+           ("tangent", "seed"): ("Seed:", ", the direction we differentiate in"),
+           ("tangent", None): ("Tangent sweep (chain rule):", ""),
+           ("adjoint", "seed"): ("Adjoint sweep starts at the output:", "")}
+
+
 def describe(row, trace, r: int | None = None, model: GraphModel | None = None,
              uses: dict | None = None) -> tuple[str, str]:
     """The lead and the caption of a row's step (row ``r`` of ``trace``): what happens, in words
@@ -192,28 +203,11 @@ def describe(row, trace, r: int | None = None, model: GraphModel | None = None,
     names = trace.recording.input_names
     rows = trace.rows
     r = rows.index(row) if r is None else r
-    if row.kind == "input":
-        label = "Input:"
-        return label, f"{label} {_numbers(row)}, the point we evaluate at."
-    if row.kind == "primal":
-        label = "Primal sweep:"
-        return label, f"{label} {_numbers(row)}."
-    if row.kind == "output":
-        if row.sweep == "tangent":
-            label = "Tangent of the output:"
-            return label, f"{label} {_numbers(row)}, the directional derivative."
-        label = "Output:"
-        return label, f"{label} {_numbers(row)}."
-    if row.kind == "tangent":
-        if row.op == "seed":
-            label = "Seed:"
-            return label, f"{label} {_numbers(row)}, the direction we differentiate in."
-        label = "Tangent sweep (chain rule):"
-        return label, f"{label} {_numbers(row)}."
-    # adjoint rows
-    if row.op == "seed":
-        label = "Adjoint sweep starts at the output:"
-        return label, f"{label} {_numbers(row)}."
+    simple = _SIMPLE.get((row.kind, row.sweep if row.kind == "output" else
+                          row.op if row.op in ("input", "seed") else None))
+    if simple is not None:  # the formula says it all
+        label, meaning = simple
+        return label, f"{label} {_numbers(row)}{meaning}."
     if row.op == "gradient":
         name = variable_pretty(names[row.node]) if row.node < len(names) else "x"
         label = "Result:"

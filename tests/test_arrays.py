@@ -72,6 +72,7 @@ BINARY = {
     "maximum": lambda M, x, y: M.maximum(x, y),
     "minimum": lambda M, x, y: M.minimum(x, y),
     "logaddexp": lambda M, x, y: M.logaddexp(x, y),
+    "arctan2": lambda M, x, y: M.arctan2(x, y),
     # autograd's where fails to unbroadcast (3, 4) vs (4,): its reference is the same selection
     # written as arithmetic
     "where": lambda M, x, y: M.where(x > 1.5, x, y) if M is np else (

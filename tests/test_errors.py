@@ -176,6 +176,16 @@ def test_derivative_of_sqrt_at_zero_is_a_derivative_error(run):
     assert "derivative" in text and "sqrt" in text and "= 0" in text
 
 
+def test_derivative_of_arctan2_at_the_origin_is_a_derivative_error():
+    assert ad.arctan2(0.0, 0.0) == 0.0  # the value exists (as in numpy), the derivative does not
+    for run in (lambda: ad.grad(ad.arctan2, argnums=(0, 1))(0.0, 0.0),
+                lambda: ad.jvp(ad.arctan2, (0.0, 0.0), (1.0, 0.0)),
+                lambda: ad.grad(lambda v: ad.sum(ad.arctan2(v, v)))(np.array([1.0, 0.0]))):
+        with pytest.raises(DerivativeError) as excinfo:
+            run()
+        assert "arctan2" in message(excinfo) and "(0, 0)" in message(excinfo)
+
+
 @pytest.mark.parametrize("run", [
     lambda: ad.grad(lambda y: (-2.0) ** y)(2.0),
     lambda: ad.jvp(lambda y: (-2.0) ** y, (2.0,), (1.0,)),

@@ -37,6 +37,7 @@ BINARY = {
     "maximum": spellings(ad.maximum, "maximum"),
     "minimum": spellings(ad.minimum, "minimum"),
     "logaddexp": spellings(ad.logaddexp, "logaddexp"),
+    "arctan2": spellings(ad.arctan2, "arctan2"),
 }
 UNARY = {name: spellings(getattr(ad, name), name)
          for name in ("log", "exp", "sin", "cos", "tanh", "sqrt", "sigmoid", "relu", "square",

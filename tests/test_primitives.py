@@ -157,6 +157,8 @@ BINARY = [
     ("np.subtract", np.subtract, lambda x, y: x - y, [(1.5, 2.5)]),
     ("np.add", np.add, lambda x, y: x + y, [(1.5, 2.5)]),
     ("np.minimum", np.minimum, sp.Min, [(1.5, 2.5)]),
+    ("arctan2", ad.arctan2, sp.atan2, [(1.5, -2.0), (-0.7, 0.3), (-1.0, -0.5)]),
+    ("np.arctan2", np.arctan2, sp.atan2, [(0.4, 2.5)]),
 ]
 BINARY_PARAMS = [pytest.param(fn, sym, p, id=f"{name}@{p}")
                  for name, fn, sym, points in BINARY for p in points]

@@ -61,6 +61,7 @@ CASES = [
      sp.Abs(x_ - y_) * sp.Max(x_, 0) + sp.Max(x_, y_ ** 2) - sp.Min(x_, y_),
      [(0.5, 2.0), (1.5, 0.3), (2.0, -1.0)]),                     # away from every kink
     (lambda x, y: S.logistic_map(x, 4) * y, _sympy_logistic(4) * y_, [(0.3, 1.0), (0.8, -2.0)]),
+    (lambda x, y: ad.arctan2(x * y, 1 - x), sp.atan2(x_ * y_, 1 - x_), [(0.5, 2.0), (1.5, -0.3)]),
 ]
 
 

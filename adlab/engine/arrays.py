@@ -384,6 +384,13 @@ logaddexp = define("logaddexp", lambda x, y: _scalar(np.logaddexp(x, y)), ufunc=
                    partial_text=("σ({0} - {1})", "σ({1} - {0})"),
                    partial_latex=(r"\sigma({0} - {1})", r"\sigma({1} - {0})"))
 
+arctan2 = define("arctan2", binary(math.atan2, np.arctan2), ufunc=np.arctan2,
+                 partials=(lambda y, x, out: x / (x * x + y * y),
+                           lambda y, x, out: -y / (x * x + y * y)),
+                 domain="its derivative needs a point other than (0, 0)",
+                 text="arctan2({0}, {1})", latex=r"\operatorname{{arctan2}}({0}, {1})",
+                 partial_text=("{1}/({0}² + {1}²)", "-{0}/({0}² + {1}²)"),
+                 partial_latex=(r"\frac{{{1}}}{{{0}^2 + {1}^2}}", r"-\frac{{{0}}}{{{0}^2 + {1}^2}}"))
 
 # ---------------------------------------------------------------- numpy's functions on traced values
 

@@ -81,6 +81,42 @@ class Tape:
         return f"<Tape: {self.n_inputs} inputs, {len(self.nodes) - self.n_inputs} operations>"
 
 
+def raw(x):
+    """The plain number or array under any number of tracing layers."""
+    while type(x) is Traced:
+        x = x.value
+    return x
+
+
+def bind(prim, *args):
+    """Apply ``prim`` to ``args``; if an argument is traced, record a node on the innermost tape."""
+    tape = innermost_tape(args)
+    if tape is None:  # nothing to record: compute (values of finished tapes are constants now)
+        return evaluate(prim, [raw(a) for a in args])
+    parents = tuple(a.index if type(a) is Traced and a.tape is tape else None for a in args)
+    values = tuple(a.value if p is not None else a for a, p in zip(args, parents))
+    try:
+        if any(type(v) is Traced for v in values):
+            out = bind(prim, *values)  # values traced on outer tapes: recorded there too
+        else:
+            out = prim.impl(*values)
+    except DomainError:
+        raise  # already named, on an outer tape
+    except FAILURES as cause:
+        raise domain_error(prim, tape, parents, values, cause) from None
+    tape.nodes.append((prim, parents, values, out))
+    return Traced(tape, len(tape.nodes) - 1, out)
+
+
+def innermost_tape(args) -> Tape | None:
+    """The active tape of the highest level among the traced arguments, if any."""
+    tape = None
+    for a in args:
+        if type(a) is Traced and a.tape.active and (tape is None or a.tape.level > tape.level):
+            tape = a.tape
+    return tape
+
+
 def arithmetic(name):
     """The operator ``x ⊕ y`` of table entry ``name`` for traced values, and its reflected form."""
     return (lambda x, y: bind2(PRIMITIVES[name], x, y),
@@ -192,42 +228,6 @@ class Traced:
     def __repr__(self) -> str:
         shape = np.shape(raw(self))
         return f"Traced({self.tape.name(self.index)}: {f'shape {shape}' if shape else messages.describe(raw(self))})"
-
-
-def raw(x):
-    """The plain number or array under any number of tracing layers."""
-    while type(x) is Traced:
-        x = x.value
-    return x
-
-
-def bind(prim, *args):
-    """Apply ``prim`` to ``args``; if an argument is traced, record a node on the innermost tape."""
-    tape = innermost_tape(args)
-    if tape is None:  # nothing to record (values of finished tapes are constants now)
-        return evaluate(prim, [raw(a) for a in args])
-    parents = tuple(a.index if type(a) is Traced and a.tape is tape else None for a in args)
-    values = tuple(a.value if p is not None else a for a, p in zip(args, parents))
-    try:
-        if any(type(v) is Traced for v in values):
-            out = bind(prim, *values)  # values traced on outer tapes: recorded there too
-        else:
-            out = prim.impl(*values)
-    except DomainError:
-        raise  # already named, on an outer tape
-    except FAILURES as cause:
-        raise domain_error(prim, tape, parents, values, cause) from None
-    tape.nodes.append((prim, parents, values, out))
-    return Traced(tape, len(tape.nodes) - 1, out)
-
-
-def innermost_tape(args) -> Tape | None:
-    """The active tape of the highest level among the traced arguments, if any."""
-    tape = None
-    for a in args:
-        if type(a) is Traced and a.tape.active and (tape is None or a.tape.level > tape.level):
-            tape = a.tape
-    return tape
 
 
 def evaluate(prim, values):

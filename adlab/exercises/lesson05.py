@@ -186,8 +186,9 @@ def _sweep(nodes, *, assign=False, forwards=False, times_adjoint=True, parents_r
 
 
 def _names(nodes):
+    from ..engine.tape import node_number
     n_inputs = sum(op == "input" for op, _, _ in nodes)
-    return [f"v{i - n_inputs + 1}" for i in range(len(nodes))]
+    return [f"v{node_number(i, n_inputs)}" for i in range(len(nodes))]
 
 
 def _as_adjoints(got, nodes, where):

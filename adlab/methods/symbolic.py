@@ -56,7 +56,7 @@ def _operators(*names):
 class Expression:
     """An immutable formula: a symbol, a constant, or a primitive applied to expressions.
 
-    ``op`` is the :class:`~adlab.primitives.Primitive` (``None`` for a leaf), ``args`` its argument
+    ``op`` is the :class:`~adlab.engine.primitives.Primitive` (``None`` for a leaf), ``args`` its argument
     expressions, ``name`` a symbol's name, ``value`` a constant's value. Arithmetic operators, adlab's
     functions (``ad.sin(e)``) and numpy's ufuncs (``np.sin(e)``) build new expressions.
     Comparisons and ``float()`` are refused: a formula has no value until :meth:`evaluate`.

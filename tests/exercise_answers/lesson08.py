@@ -155,7 +155,7 @@ WRONG = {
 }
 
 # Other right answers, in other valid forms: each must be accepted too.
-ALSO_RIGHT = {
+ALSO_ACCEPTED = {
     "08-second-derivative": [round(SECOND, 4), math.trunc(SECOND * 1e4) / 1e4,  # four decimals, rounded or cut
                              float(np.float32(SECOND))],
     "08-hvp": [hvp_reverse_over_reverse, hvp_forward_trace],

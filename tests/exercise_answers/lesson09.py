@@ -352,7 +352,7 @@ WRONG = {
 }
 
 # Other right answers, in other valid forms: each must be accepted too.
-ALSO_RIGHT = {
+ALSO_ACCEPTED = {
     "09-topo-order": [marks_nodes, kahn_reversed],
     "09-value-mul": [micro_value(_mul_other_first)],
     "09-tanh": [value_class(_tanh_list), value_class(_tanh_from_exp)],

@@ -149,8 +149,14 @@ def subscript(text) -> str:
     return str(text).translate(_SUBSCRIPT)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def typeset(text: str) -> str:
-    """Hyphens as true minus signs: ``-0.959`` -> ``−0.959``, ``v4 - v3`` -> ``v4 − v3``."""
+    """As the survey prints it: true minus signs (``v4 - v3`` -> ``v4 − v3``) and integer powers
+    as superscripts (``v7^2`` -> ``v7²``, ``x^(-1)`` -> ``x⁻¹``)."""
+    text = re.sub(r"\^\((-\d+)\)|\^(\d+)(?![\d.])",
+                  lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)
     return text.replace("-", MINUS)
 
 

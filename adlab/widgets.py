@@ -41,7 +41,7 @@ import numpy as np
 from . import palette as C
 from . import render
 from .errors import AdlabError
-from .rows import BAR, DOT, fmt, node_name, typeset, variable_pretty
+from .rows import BAR, DOT, fmt, node_name, paren, typeset, variable_pretty
 from .tracing import raw
 
 #: How many table rows the player shows around the current one (the full table is a click away).
@@ -127,7 +127,8 @@ def build_steps(trace, model: render.GraphModel | None = None) -> list[Step]:
             caption += " " + summary(trace)
         flow = ""
         if backward:
-            flow = ("+" if row.accumulates else "") + typeset(fmt(row.contribution))
+            amount = fmt(row.contribution)  # "+2", "+(−147.9)": what is added, sign and all
+            flow = typeset(f"+{paren(amount)}" if row.accumulates else amount)
         steps.append(Step(r + 1, r, node, reads, edges, backward, caption, label,
                           tuple(sorted(read_rows)), result_rows, result_nodes, flow,
                           (primal_ops, derivative_ops), final))

@@ -25,12 +25,14 @@ def _answer_modules():
             for m in pkgutil.iter_modules(exercise_answers.__path__)]
 
 
-SOLUTIONS, WRONG = {}, {}
+SOLUTIONS, WRONG, ALSO_RIGHT = {}, {}, {}
 for _module in _answer_modules():
     SOLUTIONS.update(_module.SOLUTIONS)
     WRONG.update(_module.WRONG)
+    ALSO_RIGHT.update(getattr(_module, "ALSO_RIGHT", {}))  # other valid forms of a right answer
 IDS = ex.ids()
 WRONG_CASES = [(i, k) for i in sorted(WRONG) for k in range(len(WRONG[i]))]
+ALSO_RIGHT_CASES = [(i, k) for i in sorted(ALSO_RIGHT) for k in range(len(ALSO_RIGHT[i]))]
 
 
 def _loops_forever(*args, **kwargs):
@@ -77,6 +79,12 @@ def test_the_reference_solution_is_accepted(exercise_id):
     feedback = ex.check(exercise_id, SOLUTIONS[exercise_id])
     assert feedback, str(feedback)
     assert feedback.status == "right" and "✓" in str(feedback)
+
+
+@pytest.mark.parametrize("exercise_id, k", ALSO_RIGHT_CASES)
+def test_another_valid_form_of_a_right_answer_is_accepted(exercise_id, k):
+    feedback = ex.check(exercise_id, ALSO_RIGHT[exercise_id][k])
+    assert feedback, str(feedback)
 
 
 @pytest.mark.parametrize("exercise_id, k", WRONG_CASES)

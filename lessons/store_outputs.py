@@ -50,10 +50,23 @@ def plot(output):
     return output
 
 
+def joined_streams(outputs) -> list:
+    """Consecutive prints to the same stream as one output (how they arrive is timing)."""
+    joined = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+            last["text"] = "".join(last["text"]) + "".join(output["text"])
+        else:
+            joined.append(output)
+    return joined
+
+
 def kept_outputs(cell) -> list:
     """The outputs of ``cell`` worth storing (see the module's docstring)."""
     if is_checked(cell):
-        return list(cell.outputs)
+        return joined_streams(cell.outputs)
     kept = []
     for output in cell.outputs:
         if is_player(output):

@@ -598,3 +598,35 @@ def test_committed_lesson_shows_its_static_view(lab, browser, sync_api):
         shot(page, "lesson-untrusted-static-view")
     finally:
         page.close()
+
+
+def test_a_wide_graph_keeps_readable_text_and_follows_the_step(browser, sync_api, tmp_path):
+    """A long chain is wider than the notebook: the graph shrinks to at most 3/4 of its size
+    (16 px text stays 12 px or more) and scrolls sideways, keeping the current node in view."""
+    import adlab as ad
+
+    def chain(x):
+        for _ in range(14):
+            x = ad.sin(x) * 1.5
+        return x
+    path = ad.step(ad.reverse(chain, (0.5,))).save_html(tmp_path / "chain.html")
+    page = browser.new_page(viewport={"width": 900, "height": 768})
+    try:
+        page.goto(path.as_uri())
+        player = page.locator(".adl-player[data-adl-ready]")
+        sync_api.expect(player).to_have_count(1, timeout=WAIT)
+        scale = player.evaluate("""root => {
+            const svg = root.querySelector('.adl-graph svg');
+            return svg.getBoundingClientRect().width / parseFloat(svg.getAttribute('width')); }""")
+        assert scale >= 0.74, scale
+        box = player.locator(".adl-graph")
+        assert box.evaluate("b => b.scrollWidth > b.clientWidth + 100")
+        step_to(player, page, 25)   # a node near the output, far right of the first screen
+        inside = player.evaluate("""root => {
+            const box = root.querySelector('.adl-graph').getBoundingClientRect();
+            const cur = root.querySelector('.adl-graph g.adl-cur').getBoundingClientRect();
+            return cur.left >= box.left - 1 && cur.right <= box.right + 1; }""")
+        assert inside
+        shot(page, "wide-graph-follows-the-step")
+    finally:
+        page.close()

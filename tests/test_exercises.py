@@ -25,12 +25,15 @@ def _answer_modules():
             for m in pkgutil.iter_modules(exercise_answers.__path__)]
 
 
-SOLUTIONS, WRONG = {}, {}
+SOLUTIONS, WRONG, ALSO_ACCEPTED = {}, {}, {}
 for _module in _answer_modules():
     SOLUTIONS.update(_module.SOLUTIONS)
     WRONG.update(_module.WRONG)
+    ALSO_ACCEPTED.update(getattr(_module, "ALSO_ACCEPTED", {}))  # other forms of a right answer
 IDS = ex.ids()
 WRONG_CASES = [(i, k) for i in sorted(WRONG) for k in range(len(WRONG[i]))]
+ALSO_ACCEPTED_CASES = [(i, k) for i in sorted(ALSO_ACCEPTED)
+                       for k in range(len(ALSO_ACCEPTED[i]))]
 
 
 def _loops_forever(*args, **kwargs):
@@ -77,6 +80,15 @@ def test_the_reference_solution_is_accepted(exercise_id):
     feedback = ex.check(exercise_id, SOLUTIONS[exercise_id])
     assert feedback, str(feedback)
     assert feedback.status == "right" and "✓" in str(feedback)
+
+
+@pytest.mark.parametrize("exercise_id, k", ALSO_ACCEPTED_CASES)
+def test_another_form_of_a_right_answer_is_accepted(exercise_id, k):
+    """An int for a float, a list for a tuple, a value rounded as the task allows, another valid
+    method: ``ALSO_ACCEPTED`` in ``exercise_answers/``."""
+    assert exercise_id in IDS
+    feedback = ex.check(exercise_id, ALSO_ACCEPTED[exercise_id][k])
+    assert feedback and feedback.status == "right", str(feedback)
 
 
 @pytest.mark.parametrize("exercise_id, k", WRONG_CASES)

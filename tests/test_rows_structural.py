@@ -243,3 +243,11 @@ def test_an_adjoint_row_of_a_broadcast_argument_shows_the_sum_over_the_broadcast
     assert r"\sum" in row.latex
     others = [r for r in trace.adjoint_rows if r is not row]
     assert not any("sum(v̄" in r.formula for r in others)  # arguments of the output's shape: no sum
+
+
+def test_typeset_writes_integer_powers_as_superscripts_and_true_minus_signs():
+    from adlab.traces.notation import typeset
+    assert typeset("v7^2 + x^(-1) - v12^10") == "v7² + x⁻¹ − v12¹⁰"
+    assert typeset("v0^0.5 × v1^(v2-1)") == "v0^0.5 × v1^(v2−1)"   # not integers: left as they are
+    trace = ad.reverse(lambda x: x ** 2, (3.0,))
+    assert trace.primal_rows[1].pretty == "v₁ = v₀²"

@@ -63,3 +63,13 @@ def test_tagged_cells_count_as_checked_and_plots_are_kept_as_images():
             "text/html": "<div>an id that changes</div>"})]
     (kept,) = store_outputs.kept_outputs(figure)
     assert set(kept["data"]) == {"image/png", "text/plain"}
+
+
+def test_prints_split_in_pieces_are_stored_as_one_output():
+    cell = nbformat.v4.new_code_cell("print(1); print(2)", execution_count=1,
+                                     metadata={"tags": ["nbval-check-output"]})
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="2\n"),
+                    nbformat.v4.new_output("stream", name="stderr", text="warning\n")]
+    kept = store_outputs.kept_outputs(cell)
+    assert [(o["name"], o["text"]) for o in kept] == [("stdout", "1\n2\n"), ("stderr", "warning\n")]

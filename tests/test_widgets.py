@@ -440,3 +440,12 @@ def test_rendering_is_deterministic(tmp_path):
 def test_step_rejects_what_is_not_a_trace():
     with pytest.raises(ad.AdlabError, match="ad.reverse"):
         ad.step(3.0)
+
+
+def test_an_accumulated_negative_contribution_is_labelled_with_its_sign():
+    # y = -3x + x·x at 2: v̄0 gets 2 and 2 (x·x uses x twice), then adds -3 (from -3x); by hand
+    # dy/dx = 2x - 3 = 1. The edge label says what is added, sign and all: "+(−3)", not "+−3".
+    trace = ad.reverse(lambda x: -3.0 * x + x * x, (2.0,))
+    labels = [s.flow_label for s in ad.step(trace).steps if s.flow_label]
+    assert "+(−3)" in labels and not any(label.startswith("+−") for label in labels), labels
+    assert trace.grad[0] == 1.0

@@ -72,6 +72,12 @@ def trace_rows(answer):
     if value in (expected + per_step, expected - per_step):
         return wrong(f"{value:.0f} is one iteration off.",
                      "l_1 = x has no iteration at all: l_n takes n − 1 iterations of the map.")
+    if value == 2 * ad_trace_rows(n // 2):
+        return wrong(f"{value:.0f} is twice the rows of l_{n // 2}: the trace does not grow in "
+                     f"proportion to n.",
+                     "Some rows are there whatever n is (the input, the output, the seed ȳ, the "
+                     "row x̄); only the rows of each iteration repeat. Subtract consecutive "
+                     "entries of the 'AD trace rows' column.")
     if value == 8 * (n - 1):
         return wrong(f"{value:.0f} is the AD ops column (operations), not the trace's rows.",
                      "Read the 'AD trace rows' column.")

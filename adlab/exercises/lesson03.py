@@ -163,10 +163,15 @@ def count_nodes(answer):
     if count == per_pass + after:
         return wrong(f"{count} counts the loop body once.",
                      "The for loop runs three times, and every pass records its own nodes.")
+    if count == H_LOOP_PASSES * per_pass:
+        return wrong(f"{count} counts the loop's operations only.",
+                     "The return line computes too: every operation on a traced value there "
+                     "is a node as well.")
     if count < expected:
         return wrong(f"{count} is too few.",
-                     "Every elementary operation the program performs is a node: in each pass "
-                     "there is a × and a +, and after the loop a ln and a −.")
+                     "Every elementary operation the program performs is a node, once each time "
+                     "it is performed: list the operations of each pass of the loop, then those "
+                     "of the return line.")
     return wrong(f"{count} is too many.",
                  "Count one node per elementary operation performed: reading x1 or x2 again is "
                  "not an operation, and neither is a comparison or range(3).")
@@ -175,6 +180,7 @@ def count_nodes(answer):
 # ---------------------------------------------------------------- 03-chain-paths
 
 K_POINT = (1.0, 2.0)
+K_RTOL = 1.5e-3   # three significant digits are enough: 3.76 and 3.764 are right, 3.77 is not
 
 
 def _k_paths(x1: float, x2: float) -> list[float]:
@@ -202,22 +208,29 @@ def chain_paths(answer):
         return wrong(f"{count} is not the number of paths from v-1 to v4.",
                      "Draw the graph: an edge from each node a row reads to the row's node; "
                      "then follow every way out of v-1 until you reach v4.")
-    if close(value, expected, rtol=1e-4):
+    if close(value, expected, rtol=K_RTOL):
         return right(f"three paths (through v1, through v2, and the edge v-1 → v4), each a "
                      f"product of local partials, and their sum is ∂y/∂x1 = {expected:.4f}.")
     for left_out in range(len(terms)):
-        if close(value, expected - terms[left_out], rtol=1e-4):
+        if close(value, expected - terms[left_out], rtol=K_RTOL):
             return wrong("your sum is missing one path's contribution.",
                          "The chain rule adds one product per path: did you leave out a path "
                          "(the direct edge into v4 is easy to miss)?")
-    if close(value, math.prod(terms), rtol=1e-4):
+    if close(value, math.prod(terms), rtol=K_RTOL):
         return wrong("you multiplied the paths' products together.",
                      "Multiply the partials along one path, then add the paths' products.")
-    if close(value, x1 * math.sin(x1), rtol=1e-4):
+    if close(value, x1 * math.sin(x1), rtol=K_RTOL):
         return wrong("that is ∂y/∂x2, the derivative with respect to the other input.",
                      "Start the paths at v-1 = x1, not at v0 = x2.")
+    v2 = math.sin(x1)
+    if close(value, expected - terms[0] + v2, rtol=K_RTOL):   # ∂v1/∂v-1 taken as 1
+        return wrong("the path through v1 is off: its first factor is not 1.",
+                     "v1 = v-1 × v0, so ∂v1/∂v-1 is the other factor, v0 = x2, at (1, 2).")
+    if close(value, expected - terms[1] + math.cos(x1), rtol=K_RTOL):   # ∂v3/∂v2 taken as 1
+        return wrong("the path through v2 is off: ∂v3/∂v2 is not 1.",
+                     "v3 = v1 × v2, so ∂v3/∂v2 is the other factor, v1 = x1·x2, at (1, 2).")
     if close(value, x2 * math.sin(math.radians(x1)) + x1 * x2 * math.cos(math.radians(x1)) + 1,
-             rtol=1e-4):
+             rtol=K_RTOL):
         return wrong("your sine and cosine were taken in degrees.", "Use radians (math.sin).")
     return wrong("the count is right, but the sum over the paths is not.",
                  "For each path multiply the local partials of its edges: ∂v1/∂v-1 = v0, "

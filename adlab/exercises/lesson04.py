@@ -46,6 +46,8 @@ def read_tangent(answer):
               "Every term of the product rule v̇-1 × v0 + v̇0 × v-1 enters with a plus sign."),
         DF_DX2: ("that is ẏ = v̇5 for this seed (∂f/∂x2), not v̇2.",
                  "The exercise asks for the intermediate row v̇2, three rows above the output."),
+        DF_DX1: ("that is ẏ = ∂f/∂x1, the last row of the trace printed above (seed (1, 0)).",
+                 "The exercise asks for the row v̇2, and for the other seed ẋ = (0, 1)."),
     }
     for candidate, (message, hint) in known.items():
         if close(value, candidate):

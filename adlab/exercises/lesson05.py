@@ -49,6 +49,9 @@ def read_x2_bar(answer):
     if _near(x, math.log(x1) + x1 * x2 - math.sin(x2)):
         return wrong("that is the value of f (y = v5), not a derivative.",
                      "Read the adjoint v̄0 of the input v0 = x2.")
+    if abs(x - exact) <= 0.02:
+        return wrong(f"{x:g} is close to ∂f/∂x2, but not to the three decimals the trace shows.",
+                     "Copy the last value v̄0 takes in the adjoint trace with all three decimals.")
     return wrong(f"{x:.4g} is not ∂f/∂x2 at (2, 5).",
                  "x̄2 is the adjoint of v0 = x2: the last value v̄0 takes in the adjoint trace "
                  "(its rows are printed in the order they are computed).")
@@ -168,8 +171,11 @@ def tape_and_adjoints(function, args):
     return nodes, adjoints
 
 
-def _sweep(nodes, *, assign=False, forwards=False, times_adjoint=True, parents_reversed=False):
-    """The backward pass, right or with one of the classic mistakes."""
+def _sweep(nodes, *, assign=False, forwards=False, times_adjoint=True, parents_reversed=False,
+           one_per_parent=False):
+    """The backward pass, right or with one of the classic mistakes (``one_per_parent``: the
+    contributions of a node to its parents kept in a dict keyed by parent, so that ``s * s``
+    sends only one of its two)."""
     adjoints = [0.0] * len(nodes)
     adjoints[-1] = 1.0
     order = range(len(nodes)) if forwards else range(len(nodes) - 1, -1, -1)
@@ -178,7 +184,8 @@ def _sweep(nodes, *, assign=False, forwards=False, times_adjoint=True, parents_r
         if op == "input":
             continue
         partials = _PARTIALS[op](*[nodes[p][2] for p in parents])
-        pairs = list(zip(parents, partials))
+        pairs = list(dict(zip(parents, partials)).items()) if one_per_parent else \
+            list(zip(parents, partials))
         for p, d in (reversed(pairs) if parents_reversed else pairs):
             contribution = (adjoints[i] if times_adjoint else 1.0) * d
             adjoints[p] = contribution if assign else adjoints[p] + contribution
@@ -246,6 +253,14 @@ def backward(answer):
             return wrong(message + f" The output's adjoint is {got[-1]:.4g}.",
                          "Seed the sweep: the last node is the output y, and its adjoint is "
                          "ȳ = 1 before anything flows back.")
+        repeated_parent = any(len(set(parents)) < len(parents) for _, parents, _ in nodes)
+        if repeated_parent and close(got, _sweep(nodes, one_per_parent=True)):
+            return wrong(message + " One of the two contributions of a node whose arguments are "
+                                   "the same node is missing.",
+                         "In s * s both parents are the same node s: it receives one contribution "
+                         "per argument, v̄ × (∂/∂ first argument) and v̄ × (∂/∂ second argument). "
+                         "Loop over the parents as a list (zip(parents, partials)); a dict or set "
+                         "keyed by parent keeps only one of them.")
         if close(got, _sweep(nodes, assign=True)) or close(
                 got, _sweep(nodes, assign=True, parents_reversed=True)):
             return wrong(message + " These are the numbers that = instead of += gives.",

@@ -127,8 +127,10 @@ def _checkpoint_counts(answer):
             hints.append("Stored: the checkpoints alone are not the peak; while a segment is "
                          "recomputed its states are held too.")
         elif stored == segments + k:
-            hints.append("Stored: you counted a segment's first state twice; it is a checkpoint "
-                         "that moves into the segment (popped from the checkpoints).")
+            hints.append("Stored: L/k + k is the text's estimate; count exactly, as "
+                         "checkpointed_reverse does. A segment's first state is its checkpoint, "
+                         "popped from the list into the segment: held once, not twice (the table: "
+                         "k = 20 holds 39 states for L = 400, not 40).")
         elif stored == L:
             hints.append("Stored: L is what storing everything holds; checkpointing keeps only "
                      "every k-th state and one segment at a time.")

@@ -40,7 +40,7 @@ def _sigmoid_derivatives(x: float) -> list[float]:
 def second_derivative(answer):
     value = as_number(answer, "the second derivative g''(1) (a number)")
     s, d1, d2, d3 = _sigmoid_derivatives(SIGMOID_AT)
-    if close(value, d2, rtol=0, atol=5e-5):
+    if close(value, d2, rtol=0, atol=1e-4):   # four decimals, rounded or cut off
         return right("ad.grad(ad.grad(g)) is an ordinary function: adlab differentiates the "
                      "program that computes g' once more. g'' < 0 here: at x = 1 the sigmoid "
                      "already bends towards its ceiling of 1.")
@@ -190,10 +190,20 @@ def hessian_vector_product(answer):
         expected = H @ v
         g = gradient(x)
         where = f" on {label}"
-        result = returned(call(hvp, f, x.copy(), v.copy(), label=where), hvp, where)
+        with ad.count_sweeps() as sweeps:
+            result = returned(call(hvp, f, x.copy(), v.copy(), label=where), hvp, where)
         got = _hvp_result(result, n, g, expected, float(v @ g), where)
         scale = max(1.0, float(np.abs(H).max() * np.abs(v).max()))
         if close(got, expected, rtol=1e-6, atol=1e-6 * scale):
+            if n >= 4 and sweeps.tangent + sweeps.adjoint > n:
+                return wrong(f"{name}(f, x, v) returns H·v for {label}, but it ran "
+                             f"{sweeps.tangent + sweeps.adjoint} derivative sweeps for n = {n} "
+                             f"variables: it forms the whole Hessian, one sweep per column "
+                             f"(ad.hessian, or a loop over the unit vectors).",
+                             "The task is H·v without forming H: its cost must not grow with n. "
+                             "H·v is the directional derivative of the gradient along v: a "
+                             "single forward sweep over the program of ad.grad(f), with v as "
+                             "the seed.")
             continue
         shown = _show(got)
         message = f"{name}(f, x, v) returned {shown} for {label}; that is not H·v."
@@ -250,7 +260,17 @@ def confusion(answer):
                      "(3 + ε)(1 + ε), and picks up the outer perturbation's contribution along "
                      "with its own; it also returns a plain number, so the outer derivative "
                      "never sees that x · d/dy(x·y) = x². Separate ε's (adlab's levels) fix both.")
+    if close(naive, want_correct, rtol=0, atol=1e-6) and close(correct, want_naive, rtol=0,
+                                                              atol=1e-6):
+        return wrong("both numbers are right, in the wrong order.",
+                     "The answer is (naive, correct): first what the naive dual numbers "
+                     "return, then the true derivative.")
     if naive_ok:
+        if close(correct, x0 * x0, rtol=0, atol=1e-6):
+            return wrong("the naive value is right; the correct value is the value of the outer "
+                         "function x · x at x = 3, not its derivative.",
+                         "The correct value is a derivative: of x · d/dy (x·y) with respect "
+                         "to x, taken at x = 3.")
         if close(correct, want_naive, rtol=0, atol=1e-6):
             return wrong("the naive value is right, but you gave it as the correct value too.",
                          "Do the mathematics first: d/dy (x·y) = x, so the outer function is "
@@ -341,6 +361,14 @@ NEWTON_CASES = [  # (label, (f, gradient, hessian), x, quadratic?)
 ]
 
 
+def _shape(value) -> tuple:
+    """numpy's shape of an answer, or () for anything numpy cannot read as an array."""
+    try:
+        return np.shape(value)
+    except (TypeError, ValueError):
+        return ()
+
+
 @exercise("08-newton-step", "write newton_step(f, x): one Newton step x − H⁻¹∇f with adlab")
 def newton_step(answer):
     step = as_function(answer, "a function newton_step(f, x)")
@@ -352,6 +380,11 @@ def newton_step(answer):
         expected = x - np.linalg.solve(H, g)
         where = f" on {label}"
         result = returned(call(step, f, x.copy(), label=where), step, where)
+        if n > 1 and _shape(result) == (n, n):
+            raise Rejected(f"{name}(f, x) returned a {n}×{n} array{where}, not a point.",
+                           "numpy's / and * work entry by entry: g / H divides each entry of "
+                           "H into g and broadcasts to a matrix. H⁻¹∇f is the solution Δ of "
+                           "the linear system H·Δ = ∇f (np.linalg.solve).")
         got = as_vector(result, n, f"numbers (the new point has one entry per variable, "
                                    f"{n} here)")
         scale = max(1.0, float(np.abs(expected).max()))

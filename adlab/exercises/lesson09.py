@@ -238,10 +238,11 @@ def _check_order(got, root, graph):
     node, parent = next((n, p) for n in got for p in n.parents
                         if position[id(p)] > position[id(n)])
     raise Rejected(f"{where}, {node!r} comes before its parent {parent!r}.",
-                   "A node may be appended only once all its parents have been appended. Taking "
-                   "the nodes level by level from the output (breadth-first) fails when a node "
-                   "is reached along paths of different lengths: give each node on the stack a "
-                   "second visit, after its parents, and append it then.")
+                   "A node may be appended only once all its parents have been appended. "
+                   "Appending a node when it is first reached from the output (depth-first or "
+                   "level by level, then reversing the list) fails when a node is reached along "
+                   "paths of different lengths: give each node on the stack a second visit, "
+                   "after its parents, and append it then.")
 
 
 def _topo_hint(message, graph):
@@ -283,7 +284,7 @@ def topo_order(answer):
 class _Micro:
     """The closure-style engine of Exercise 9.2, with one of the classic mistakes in its mul rule."""
 
-    mistake = None  # None | "swapped" | "no out.grad" | "no partial" | "assign"
+    mistake = None  # None | "swapped" | "no out.grad" | "no partial" | "assign" | "only self"
 
     def __init__(self, data, parents=()):
         self.data, self.grad, self.parents = float(data), 0.0, parents
@@ -315,6 +316,8 @@ class _Micro:
             if mistake == "assign":
                 self.grad = g * a
                 other.grad = g * b
+            elif mistake == "only self":
+                self.grad += g * a
             else:
                 self.grad += g * a
                 other.grad += g * b
@@ -343,6 +346,9 @@ _MUL_MISTAKES = {
     "no out.grad": ("These are the numbers of a rule that leaves out out.grad.",
                     "The contribution is out.grad × the partial: the adjoint of out must flow "
                     "through. It only looks right when out is the output, where out.grad = 1."),
+    "only self": ("These are the numbers of a rule that updates self.grad only.",
+                  "other is a parent of out too: out's adjoint must also reach other.grad, "
+                  "times ∂out/∂other."),
     "no partial": ("These are the numbers of a rule that passes out.grad on unchanged.",
                    "Multiplication is not addition: multiply out.grad by the partial derivative "
                    "with respect to each factor."),
@@ -375,14 +381,16 @@ def value_mul(answer):
                 return wrong(f"{message} {what}", hint)
         if all(g == 0.0 for g in got):
             return wrong(message + " All your gradients are 0.",
-                         "The closure must change self.grad and other.grad (with +=); assigning "
-                         "to a new local variable changes nothing outside the closure.")
+                         "Either the closure changes nothing outside itself (add to self.grad "
+                         "and other.grad with +=, not to a new local variable), or it multiplies "
+                         "by 0: the partials are the values of the factors (.data), not their "
+                         "adjoints (.grad), which are still 0 at that moment.")
         if label == "x * x":
             return wrong(message, "x * x has the same node as self and other: both lines of "
                                   "your rule add to x.grad, and both contributions must stay.")
-        return wrong(message, "For out = self * other: self.grad += out.grad * other.data and "
-                              "the same for other with self.data. Check on x * y at (1.5, -2) "
-                              "that x.grad = -2 and y.grad = 1.5.")
+        return wrong(message, "Work x * y at (1.5, -2) by hand: ∂(x·y)/∂x is the value of y, so "
+                              "x.grad must be -2, and y.grad must be 1.5. Which line of your "
+                              "rule gives something else?")
     return right(f"your closure matches adlab's gradient on all {len(_MUL_CASES)} graphs, "
                  f"including x * x (x twice as parents) and numbers on either side.")
 
@@ -491,7 +499,8 @@ def backward_twice(answer):
         return wrong(f"{g:g} would be a doubling of the first call's {x_bar_1:g}.",
                      "Not only x keeps its .grad: u does too. In the second call, ū starts from "
                      "its value after the first call and the new contribution is added to it; x "
-                     "then receives contributions computed from that larger ū.")
+                     "then receives contributions computed from that larger ū (two of them, as "
+                     "x is both parents of u).")
     if close(g, x_bar_1):
         return wrong(f"{g:g} is x.grad after one call: dy/dx = 4x.",
                      "backward() never resets .grad: the second call adds onto what the first "

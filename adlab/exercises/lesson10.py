@@ -35,7 +35,7 @@ def read_logit_adjoint(answer):
     z = _W1 * _X1 + _W2 * _X2 + _B
     p = float(_sigmoid(z))
     z_bar = p - 1.0                       # ∂(-ln σ(z))/∂z = -(1 - σ(z)) = σ(z) - y with y = 1
-    if _near(x, z_bar):
+    if abs(x - z_bar) <= 0.005:           # the trace's -0.389, or rounded to two decimals
         return right("z̄ = p - y: the model says 0.611 for a point of class 1, so the loss falls "
                      "if z grows (z̄ < 0). The same formula holds for every point and either "
                      "label.")
@@ -68,6 +68,10 @@ def read_logit_adjoint(answer):
     if _near(x, 1.0) or _near(x, -1.0):
         return wrong("±1 are the adjoints at the output end (v̄7 = ȳ = 1, v̄6 = -1).",
                      "Follow the sweep further back, to the row that computes v̄4.")
+    if abs(x - z_bar) <= 0.05:
+        return wrong(f"{x:g} is near z̄ = v̄4, but not it: digits are missing or wrong.",
+                     "Copy the value printed in the row of v̄4; if you round it, keep two "
+                     "decimals.")
     return wrong(f"{x:.4g} is not z̄ = v̄4.",
                  "The adjoint trace prints its rows in the order the sweep computes them; "
                  "find the row that starts with v̄4 = and copy its value.")
@@ -200,6 +204,10 @@ def _copy(tree):
 
 _BY_NAME = ("A dict does not promise an order: match each parameter with its gradient by name, "
             "grads[name], rather than zipping params.values() with grads.values().")
+_BOTH_KINDS = ("sgd_step receives a dict of arrays in some calls and a list of arrays in others: "
+               "check which with isinstance(params, dict), and for a list pair each array with "
+               "its gradient by position.")
+_CONTAINER_ERRORS = ("TypeError", "KeyError", "IndexError", "AttributeError")
 
 
 @exercise("10-sgd-step", "write sgd_step(params, grads, lr): one gradient-descent update")
@@ -216,6 +224,9 @@ def sgd_step(answer):
         except Rejected as error:
             if reordered:       # the same dict passed in its own order: pairing by position
                 raise Rejected(error.message, _BY_NAME) from None
+            if any(f" raised {kind}:" in error.message for kind in _CONTAINER_ERRORS):
+                # an update written for dicts only, given a list (or the reverse)
+                raise Rejected(error.message, _BOTH_KINDS) from None
             raise
         if keys is not None:
             if not isinstance(got, dict):

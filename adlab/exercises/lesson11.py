@@ -140,6 +140,17 @@ def stable_softplus(answer):
                              f"{want_derivative:.6g}.",
                              "A branch that returns a constant (or anything computed without x) "
                              "has derivative 0: return an expression in x.")
+            error = abs(derivative - want_derivative) / abs(want_derivative)
+            if error < 1e-3:   # right formula, digits lost: contributions that cancel
+                return wrong(f"the value at x = {x:g} is right, but the derivative adlab computes "
+                             f"there, {derivative:.10g}, has a relative error of {error:.0e} "
+                             f"(σ({x:g}) = {want_derivative:.10g}; a float64 allows about "
+                             f"1e-16).",
+                             "Digits were lost in the adjoint sweep. Print ad.reverse(softplus, "
+                             f"({x:g},)) and look at the adjoint of x: if it adds contributions "
+                             "that nearly cancel (+½ and −½ from (x + |x|)/2, for instance), "
+                             "the small term it should carry keeps only the digits that fit "
+                             "next to ½. Write the formula so that no such pair arises.")
             return wrong(f"the value at x = {x:g} is right, but the derivative is {derivative:.6g} "
                          f"instead of σ({x:g}) = {want_derivative:.6g}.",
                          "AD differentiates the program: every operation on x must be an adlab "
@@ -188,7 +199,8 @@ def _sqrt_hint(message: str) -> str:
     if "DerivativeError" in message and "√" in message:
         return ("the sqrt receives 0 for some elements (min 0 in the message), and sqrt has no "
                 "derivative at 0 (1/(2√0) is infinite), even where the result is not selected. "
-                "The number you put in place of x ≤ 0 must be one where sqrt has a derivative.")
+                "The number you put in place of x ≤ 0 must be one where sqrt has a derivative, "
+                "and x = 0 itself belongs with the negatives (x > 0, not x >= 0).")
     if "ambiguous" in message:
         return ("an `if` decides once for the whole array, but each element needs its own "
                 "decision: use ad.where(condition, a, b), which decides element by element.")

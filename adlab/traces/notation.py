@@ -15,6 +15,8 @@ from ..engine.tape import raw
 DOT, BAR = "\u0307", "\u0304"  # combining dot and bar: v̇, v̄
 MINUS = "\u2212"
 _SUBSCRIPT = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_POWER = re.compile(r"\^\((-\d+)\)|\^(\d+)(?![\d.])")  # v7^2, x^(-1): an integer power
 
 
 # ---------------------------------------------------------------- numbers
@@ -98,7 +100,9 @@ def subscript(text) -> str:
 
 
 def typeset(text: str) -> str:
-    """Hyphens as true minus signs: ``-0.959`` -> ``−0.959``, ``v4 - v3`` -> ``v4 − v3``."""
+    """As the survey prints it: true minus signs (``v4 - v3`` -> ``v4 − v3``) and integer powers
+    as superscripts (``v7^2`` -> ``v7²``, ``x^(-1)`` -> ``x⁻¹``)."""
+    text = _POWER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), text)
     return text.replace("-", MINUS)
 
 

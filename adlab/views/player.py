@@ -43,8 +43,8 @@ from ..engine.tape import raw
 from ..errors import AdlabError
 from ..traces.graph import (MAX_NODES, PENDING, TOKEN, GraphModel, is_derivative_update, is_result,
                             layout, new_prefix, note_html)
+from ..traces.notation import BAR, DOT, fmt, node_name, paren, typeset, variable_pretty
 from ..traces.tables import row_parts, table_html
-from ..traces.notation import BAR, DOT, fmt, node_name, typeset, variable_pretty
 
 #: How many table rows the player shows around the current one (the full table is a click away).
 TABLE_WINDOW = 7
@@ -129,7 +129,8 @@ def build_steps(trace, model: GraphModel | None = None) -> list[Step]:
             caption += " " + summary(trace)
         flow = ""
         if backward:
-            flow = ("+" if row.accumulates else "") + typeset(fmt(row.contribution))
+            amount = fmt(row.contribution)  # "+2", "+(−147.9)": what is added, sign and all
+            flow = typeset(f"+{paren(amount)}" if row.accumulates else amount)
         steps.append(Step(r + 1, r, node, reads, edges, backward, caption, label,
                           tuple(sorted(read_rows)), result_rows, result_nodes, flow,
                           (primal_ops, derivative_ops), final))

@@ -120,11 +120,40 @@ WRONG = {
                               (central_own_step, "use the h"),
                               (central_half_steps, "x ± h/2")],
     "01-order-from-slope": [(16.0, "factor"), (2.0, "central"), (-4.0, "positive"),
-                            (3e-9, "size of an error"), (0.25, "divide")],
-    "01-best-step": [(2e-10, "vertical axis"), (1e-3, "truncation"), (3.2e-8, "luck")],
+                            (3e-9, "size of an error"), (0.25, "divide"),
+                            (1.0, "one-sided"), (3.0, "does not match")],
+    "01-best-step": [(2e-10, "vertical axis"), (1e-3, "truncation"), (3.2e-8, "luck"),
+                     (5.0e-7, "luck"),                          # the last exact zero on the plot
+                     (7.5e-8, "one-sided optimum"),             # section 4's forward rule of thumb
+                     (1e-4, "right branch")],                   # one tick right of the bottom
     "01-gradient-evaluations": [(1000, "base point"), (2000, "central"),
                                 (1, "one slope per input")],
     "01-gradient-check": [(check_absolute, "absolute"), (check_over_fd_norm, "larger of the two"),
                           (check_entrywise, "one number"), (check_max_norm, "euclidean"),
                           (check_big_step, "step")],
+}
+
+
+def gradient_check_complex_step(f, grad_f, x):
+    """A check by the complex step of section 6: as right as central differences."""
+    x = np.asarray(x, dtype=float)
+    g = np.ravel(np.asarray(grad_f(x), dtype=float))
+    fd = np.array([np.imag(f(x + 1e-20j * e)) / 1e-20 for e in np.eye(x.size)])
+    return np.linalg.norm(g - fd) / max(np.linalg.norm(g), np.linalg.norm(fd))
+
+
+def gradient_check_forward_default(f, grad_f, x):
+    """ad.fd.gradient with its default scheme and step."""
+    g = np.ravel(grad_f(x))
+    fd = np.ravel(ad.fd.gradient(f, x).value)
+    return np.linalg.norm(g - fd) / max(np.linalg.norm(g), np.linalg.norm(fd))
+
+
+# other forms of a right answer, which the checkers must accept too
+ALSO_ACCEPTED = {
+    "01-central-difference": [lambda f, x, h: (f(x + h) - f(x - h)) / h / 2],
+    "01-order-from-slope": [4, np.float64(3.98), [4]],
+    "01-best-step": [1e-5, 2e-5, 5e-5, np.float64(7.96e-6)],   # read off the plot, rounded
+    "01-gradient-evaluations": [1001.0, np.int64(1001)],
+    "01-gradient-check": [gradient_check_complex_step, gradient_check_forward_default],
 }

@@ -114,14 +114,47 @@ WRONG = {
         (dict(_q_survey_order), "left to right"),
     ],
     "03-count-nodes": [(10, "inputs"), (9, "one too many"), (11, "output row"),
-                       (4, "loop body once"), (5, "too few"), (14, "too many")],
+                       (4, "loop body once"), (5, "too few"), (14, "too many"),
+                       (6, "return line"), (7, "each pass of the loop")],
     "03-chain-paths": [((2, _k_grad), "straight into v4"),
                        ((3, _k_grad - 1.0), "missing one path"),
                        ((3, 2.0 * math.sin(1.0) * 2.0 * math.cos(1.0)), "multiplied"),
                        ((3, math.sin(1.0)), "∂y/∂x2"),
-                       ((3, 3.0), "sum over the paths")],
+                       ((3, 3.0), "sum over the paths"),
+                       ((3, math.sin(1.0) + 2.0 * math.cos(1.0) + 1.0), "path through v1"),
+                       ((3, 2.0 * math.sin(1.0) + math.cos(1.0) + 1.0), "path through v2"),
+                       ((3, 3.77), "sum over the paths")],   # not right to 3 digits
     "03-loop-length": [((4, 2), "y * y"), ((10, 6), "comparisons"), ((5, 5), "same count"),
                        ((6, 4), "one too many"), ((5, 4), "x = 3")],
     "03-horner": [(horner_reversed, "other way"), (horner_powers, "no powers"),
                   (horner_products, "operations")],
+}
+
+
+def horner_from_zero(x, coefficients):   # one × and one + more, still Horner
+    result = 0.0
+    for c in reversed(coefficients):
+        result = result * x + c
+    return result
+
+
+def horner_recursive(x, coefficients):
+    if len(coefficients) == 1:
+        return coefficients[0]
+    return coefficients[0] + x * horner_recursive(x, coefficients[1:])
+
+
+# other forms of a right answer, which the checkers must accept too
+ALSO_ACCEPTED = {
+    "03-read-v2": [10, 10.0],
+    "03-primal-trace": [
+        [list(row) for row in _q],                                   # lists, not tuples
+        dict(_q),                                                    # a dict in row order
+        [(f"v_{{{n[1:]}}}", round(v, 3)) for n, v in _q],            # LaTeX names, 3 decimals
+        _q + [("y", _q[-1][1])],                                     # with the output row
+    ],
+    "03-count-nodes": [8.0],
+    "03-chain-paths": [[3, round(_k_grad, 2)], (3.0, round(_k_grad, 3)), (3, round(_k_grad, 4))],
+    "03-loop-length": [[5, 3], (5.0, 3.0)],
+    "03-horner": [horner_from_zero, horner_recursive],
 }

@@ -179,6 +179,7 @@ WRONG = {
         (1.0, "seed itself"),         # v̇0
         (-2.0, "sign"),
         (2.0 - math.cos(5.0), "ẏ"),   # the output's tangent, not v̇2
+        (1 / 2.0 + 5.0, "last row"),  # ẏ = ∂f/∂x1 read off the trace printed above
         (3.5, "substitute"),
     ],
     "04-seed-for-x2": [

@@ -71,6 +71,20 @@ def backward_forwards(nodes):
     return adjoints
 
 
+def backward_one_per_parent(nodes):
+    """+= as it should be, but the contributions keyed by parent in a dict: s * s sends one."""
+    adjoints = [0.0] * len(nodes)
+    adjoints[-1] = 1.0
+    for i in reversed(range(len(nodes))):
+        op, parents, _ = nodes[i]
+        if op == "input":
+            continue
+        partials = dict(zip(parents, PARTIALS[op](*(nodes[q][2] for q in parents))))
+        for p, d in partials.items():
+            adjoints[p] += adjoints[i] * d
+    return adjoints
+
+
 def gradient_only(nodes):
     n_inputs = sum(op == "input" for op, _, _ in nodes)
     return backward(nodes)[:n_inputs]
@@ -95,6 +109,8 @@ WRONG = {
         (1 / X1 + X2, "x1"),                   # x̄1 = 5.5
         (X1 + math.cos(X2), "sign"),           # v̄3 = +1 instead of -1
         (math.log(X1) + X1 * X2 - math.sin(X2), "value of f"),
+        (1.72, "three decimals"),              # rounded to two decimals
+        (1.7, "three decimals"),
     ],
     "05-fan-out-adjoint": [
         (G1, "used twice"),                    # via v2 only
@@ -106,6 +122,7 @@ WRONG = {
         (backward_with_assign, "+="),
         (backward_without_seed, "seed"),
         (backward_forwards, "last node to the first"),
+        (backward_one_per_parent, "a dict or set keyed by parent"),
         (gradient_only, "one adjoint per node"),
         (adjoints_as_none, "0.0"),
     ],

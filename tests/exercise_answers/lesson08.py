@@ -2,6 +2,8 @@
 derivatives (the checkers use derivatives written out by hand and finite differences of
 hand-written gradients) and with a single-ε dual-number class written here (the checker expands
 the arithmetic on paper). The wrong answers are the mistakes the checkers must name."""
+import math
+
 import numpy as np
 
 import adlab as ad
@@ -50,6 +52,19 @@ def hvp_reverse_over_reverse(f, x, v):  # another right answer: ∇(vᵀ∇f)
     return ad.grad(lambda x: ad.sum(ad.grad(f)(x) * v))(x)
 
 
+def hvp_forward_trace(f, x, v):  # another right answer: the tangent of ad.forward, as in the lesson
+    return ad.forward(ad.grad(f), (x,), (v,)).tangent
+
+
+def hvp_forms_hessian(f, x, v):  # the right numbers, but the n × n Hessian is formed
+    return ad.hessian(f)(x) @ v
+
+
+def hvp_column_by_column(f, x, v):  # the Hessian formed from n HVPs, then multiplied
+    columns = [ad.jvp(ad.grad(f), (x,), (e,))[1] for e in np.eye(len(x))]
+    return np.column_stack(columns) @ v
+
+
 def hvp_gradient(f, x, v):
     return ad.grad(f)(x)
 
@@ -81,6 +96,14 @@ def newton(f, x):
 
 def newton_inverse(f, x):  # inverting is slower than solving, but right
     return x - np.linalg.inv(ad.hessian(f)(x)) @ ad.grad(f)(x)
+
+
+def newton_as_list(f, x):  # another right answer: a list instead of an array
+    return list(newton(f, x))
+
+
+def newton_divides_by_h(f, x):  # numpy's / works entry by entry: a matrix, not a point
+    return x - ad.grad(f)(x) / ad.hessian(f)(x)
 
 
 def newton_times_h(f, x):
@@ -117,12 +140,25 @@ WRONG = {
     "08-hvp": [(hvp_gradient, "gradient"), (hvp_at_x, "H·x"), (hvp_pair, "pair"),
                (hvp_of_f, "directional derivative of f"), (hvp_matrix, "matrix"),
                (hvp_finite_difference, "close, but not exact"),
-               (lambda f, x, v: -hvp(f, x, v), "sign")],
-    "08-confusion": [((CORRECT, CORRECT), "correct implementation"),
+               (lambda f, x, v: -hvp(f, x, v), "sign"),
+               (hvp_forms_hessian, "forms the whole Hessian"),
+               (hvp_column_by_column, "forms the whole Hessian")],
+    "08-confusion": [((CORRECT, NAIVE), "wrong order"), ((NAIVE, 9.0), "not its derivative"),
+                     ((CORRECT, CORRECT), "correct implementation"),
                      ((NAIVE, NAIVE), "correct value too"), ((NAIVE, 3.0), "not x times a constant"),
                      ((3.0, CORRECT), "outer perturbation"), ((2.0, CORRECT), "x + y"),
                      ((12.0, CORRECT), "value"), ((5.0, 6.0), "by hand")],
     "08-newton-step": [(newton_times_h, "multiplied by H"), (newton_uphill, "wrong sign"),
                        (newton_gradient_step, "gradient-descent step"),
-                       (newton_step_only, "step Δ"), (newton_diagonal, "diagonal")],
+                       (newton_step_only, "step Δ"), (newton_diagonal, "diagonal"),
+                       (newton_divides_by_h, "entry by entry")],
+}
+
+# Other right answers, in other valid forms: each must be accepted too.
+ALSO_ACCEPTED = {
+    "08-second-derivative": [round(SECOND, 4), math.trunc(SECOND * 1e4) / 1e4,  # four decimals, rounded or cut
+                             float(np.float32(SECOND))],
+    "08-hvp": [hvp_reverse_over_reverse, hvp_forward_trace],
+    "08-confusion": [[NAIVE, CORRECT], np.array([NAIVE, CORRECT]), (int(NAIVE), int(CORRECT))],
+    "08-newton-step": [newton_inverse, newton_as_list],
 }

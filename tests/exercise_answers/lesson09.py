@@ -77,6 +77,25 @@ def first_parent_only(root):
         node = node.parents[0]
 
 
+def preorder_reversed(root):
+    """Each node appended when first taken off the stack, the list reversed at the end: wrong when
+    a node is reached along paths of different lengths (v-1 through v1 and through v2)."""
+    order, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        stack.extend(node.parents)
+    return order[::-1]
+
+
+def kahn_reversed(root):
+    """Another right answer: count the users, release a node after its last one, reverse."""
+    return list(reversed(uses_order(root)))
+
+
 def as_a_set(root):
     return set(topological_order(root))
 
@@ -177,6 +196,20 @@ def _mul_as_add(self, other, out):
     other.grad += out.grad
 
 
+def _mul_only_self(self, other, out):
+    self.grad += out.grad * other.data
+
+
+def _mul_with_grads(self, other, out):  # the adjoints (.grad) where the values (.data) belong
+    self.grad += out.grad * other.grad
+    other.grad += out.grad * self.grad
+
+
+def _mul_other_first(self, other, out):  # another right answer: the two lines in the other order
+    other.grad += self.data * out.grad
+    self.grad += other.data * out.grad
+
+
 def _mul_loops(self, other, out):
     while True:
         pass
@@ -232,6 +265,17 @@ def _tanh_right(Value, v):
     return Value(t, (v,), (1.0 / math.cosh(v.data) ** 2,))   # sech² v = 1 − tanh² v
 
 
+def _tanh_list(Value, v):  # lists instead of tuples, 1 - t**2
+    t = math.tanh(v.data)
+    return Value(t, [v], [1 - t ** 2])
+
+
+def _tanh_from_exp(Value, v):  # the value from exp: equal to math.tanh to the last digits
+    e = math.exp(2 * v.data)
+    t = 1.0 if math.isinf(e) else (e - 1) / (e + 1)
+    return Value(t, (v,), (1 - t * t,))
+
+
 def _tanh_without_square(Value, v):
     t = math.tanh(v.data)
     return Value(t, (v,), (1 - t,))
@@ -279,6 +323,7 @@ WRONG = {
         (without_visited_set, "more than once"),
         (breadth_first_reversed, "comes before its parent"),
         (first_parent_only, "every parent"),
+        (preorder_reversed, "first reached from the output"),
         (as_a_set, "not a list"),
     ],
     "09-value-mul": [
@@ -287,6 +332,8 @@ WRONG = {
         (micro_value(_mul_without_out_grad), "out.grad"),
         (micro_value(_mul_as_add), "not addition"),
         (micro_value(_mul_loops), "did not finish"),
+        (micro_value(_mul_only_self), "self.grad only"),
+        (micro_value(_mul_with_grads), "not their adjoints"),
         (ValueWithoutGrad, "no attribute 'grad'"),
     ],
     "09-tanh": [
@@ -302,4 +349,12 @@ WRONG = {
         (12, "never resets"),
         (48, "seed"),
     ],
+}
+
+# Other right answers, in other valid forms: each must be accepted too.
+ALSO_ACCEPTED = {
+    "09-topo-order": [marks_nodes, kahn_reversed],
+    "09-value-mul": [micro_value(_mul_other_first)],
+    "09-tanh": [value_class(_tanh_list), value_class(_tanh_from_exp)],
+    "09-backward-twice": [int(TWICE), float(TWICE)],
 }

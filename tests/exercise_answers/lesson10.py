@@ -112,6 +112,14 @@ def step_in_place_without_return(params, grads, lr):
         params[name] = params[name] - lr * grads[name]
 
 
+def step_dict_only(params, grads, lr):    # the lesson's train() update, fails on a list
+    return {name: params[name] - lr * grads[name] for name in params}
+
+
+def step_list_only(params, grads, lr):    # zip over a dict pairs its keys
+    return [p - lr * g for p, g in zip(params, grads)]
+
+
 def step_alone(params, grads, lr):
     if isinstance(params, dict):
         return {name: -lr * grads[name] for name in params}
@@ -174,6 +182,8 @@ WRONG = {
         (Z_BAR * 1.5, "weight"),
         (-math.log(P_POINT), "loss"),
         (P_POINT * (1 - P_POINT), "local derivative"),
+        (round(Z_BAR, 1), "two decimals"),             # -0.4: rounded too far
+        (math.floor(Z_BAR * 100) / 100 + 0.01, "two decimals"),   # -0.38: cut, not rounded
     ],
     "10-logistic-grad": [
         (grad_summed, "1/N"),
@@ -191,6 +201,8 @@ WRONG = {
         (step_dict_as_list, "same kind"),
         (step_in_place_without_return, "return statement"),
         (step_alone, "without the parameters"),
+        (step_dict_only, "isinstance(params, dict)"),
+        (step_list_only, "isinstance(params, dict)"),
     ],
     "10-accuracy": [
         (accuracy_threshold_zero, "0.5"),
@@ -207,4 +219,14 @@ WRONG = {
         (P + 1, "500 steps"),
         (2 * STEPS, "reverse mode"),
     ],
+}
+
+# other valid forms of a right answer
+ALSO_ACCEPTED = {
+    "10-read-logit-adjoint": [round(Z_BAR, 2), Z_BAR, np.float64(round(Z_BAR, 3))],
+    "10-sgd-step": [
+        lambda params, grads, lr: (                                 # a tuple for a list
+            {k: v - lr * grads[k] for k, v in params.items()} if isinstance(params, dict)
+            else tuple(p - lr * g for p, g in zip(params, grads)))],
+    "10-fd-training-cost": [float(STEPS * (P + 1)), np.int64(STEPS * (P + 1))],
 }

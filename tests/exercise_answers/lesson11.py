@@ -37,6 +37,10 @@ def softplus_where(x):                   # ad.where computes exp(1000) anyway
     return ad.where(x > 30, x, ad.log1p(ad.exp(x)))
 
 
+def softplus_relu_as_abs(x):             # +½ and −½ cancel in x̄: σ(x) loses its digits below 0
+    return (x + ad.abs(x)) / 2 + ad.log1p(ad.exp(-ad.abs(x)))
+
+
 def softplus_math(x):                    # math cannot be traced
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
@@ -57,6 +61,10 @@ def sqrt_of_maximum(x):                  # value right; sqrt'(0) does not exist
 
 def sqrt_safe_zero(x):                   # the safe value 0 is where sqrt has no derivative
     return ad.where(x > 0, ad.sqrt(ad.where(x > 0, x, 0.0)), 0.0)
+
+
+def sqrt_where_at_zero(x):               # x >= 0 sends x = 0 itself to the sqrt
+    return ad.where(x >= 0, ad.sqrt(ad.where(x >= 0, x, 1.0)), 0.0)
 
 
 def sqrt_if(x):                          # fine for one number, not for an array
@@ -110,12 +118,14 @@ WRONG = {
         (softplus_relu, "relu′(0) = 0"),
         (softplus_threshold, "log1p"),
         (softplus_math, "adlab's functions"),
+        (softplus_relu_as_abs, "nearly cancel"),
     ],
     "11-safe-sqrt-where": [
         (sqrt_single_where, "computes both branches"),
         (sqrt_of_maximum, "sqrt has no derivative at 0"),
         (sqrt_safe_zero, "must be one where sqrt has a derivative"),
         (sqrt_if, "an `if` decides once"),
+        (sqrt_where_at_zero, "not x >= 0"),
         (sqrt_abs, "exactly 0"),
     ],
     "11-bisection-gradient": [
@@ -126,4 +136,16 @@ WRONG = {
         ((0.0, 1.0 / 3.0), "+ y term"),
         ((0.5, TRUE_SLOPE), "piecewise constant"),
     ],
+}
+
+# other valid forms of a right answer
+ALSO_ACCEPTED = {
+    "11-kink-derivative": [0.5, 1 / 2, np.float64(0.5)],
+    "11-stable-softplus": [
+        lambda x: ad.logaddexp(0.0, x),                                    # the built-in
+        lambda x: x + ad.log1p(ad.exp(-x)) if x > 0 else ad.log1p(ad.exp(x))],  # Python's if
+    "11-safe-sqrt-where": [
+        lambda x: ad.where(x > 0, ad.sqrt(ad.maximum(x, 1e-12)), 0.0),    # safe by maximum
+        lambda x: ad.sqrt(ad.where(x > 0, x, 1.0)) * (x > 0)],            # selected by a mask
+    "11-bisection-gradient": [[0, 0.25], np.array([0.0, 0.25]), (0, 1 / 4)],
 }

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var NAME = "__adlabPlayer1";
+  var MIN_SCALE = 0.75;  // the smallest a graph is drawn (16 px text: 12 px at least)
   var api = window[NAME];
   if (!api) {
     api = window[NAME] = makeApi();
@@ -185,6 +186,11 @@
           [].forEach.call(svg.querySelectorAll("g.edge"), function (g) {
             panel.edges[g.id.slice(p.prefix.length)] = g;
           });
+          // shrink a wide graph to fit, but never below MIN_SCALE of its size (text stays
+          // readable from the back of a hall): beyond that it scrolls, following the step
+          var natural = parseFloat(svg.getAttribute("width"));
+          if (natural > 0) svg.style.minWidth = Math.round(natural * MIN_SCALE) + "px";
+          panel.graphBox = graphBox;
           var layer = svg.querySelector("g.graph") || svg;
           panel.overlay = svgEl("g", { "class": "adl-overlay" });
           layer.appendChild(panel.overlay);
@@ -294,6 +300,7 @@
             mark(g, e[1] < 0 ? "adl-back" : "adl-fwd");
             if (g && e[1] < 0) backArrow(panel, g, st.f);
           });
+          follow(panel, (st.n || [])[0]);
         }
         if (panel.tbody) rowsOf(panel, kk, st);
       }
@@ -344,6 +351,14 @@
       }
 
       // -- the whole player at step k
+      function follow(panel, i) {
+        // a graph wider than its box scrolls sideways to keep the current node in view
+        var box = panel.graphBox, node = panel.nodes[i];
+        if (!box || !node || box.scrollWidth <= box.clientWidth) return;
+        var b = box.getBoundingClientRect(), n = node.g.getBoundingClientRect();
+        box.scrollLeft += (n.left + n.width / 2) - (b.left + b.width / 2);
+      }
+
       function show(k, fromModel) {
         k = Math.min(Math.max(k | 0, 0), last);
         state.k = k;

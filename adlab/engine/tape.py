@@ -227,7 +227,8 @@ class Traced:
 
     def __repr__(self) -> str:
         shape = np.shape(raw(self))
-        return f"Traced({self.tape.name(self.index)}: {f'shape {shape}' if shape else messages.describe(raw(self))})"
+        shown = f"shape {shape}" if shape else messages.describe(raw(self))
+        return f"Traced({self.tape.name(self.index)}: {shown})"
 
 
 def evaluate(prim, values):

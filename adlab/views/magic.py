@@ -64,8 +64,9 @@ class AdtraceMagics(Magics):
             %adtrace f(2.0, 5.0) --mode forward --wrt x1
 
         Cell form: the cell's code is the function. Name its inputs and the point with ``--at``;
-        ``log exp sin cos tan tanh sqrt abs relu sigmoid maximum minimum pi e`` (adlab's
-        traceable versions) are available without imports, and so are your notebook's variables::
+        adlab's elementary functions (``log exp sin cos tan tanh sqrt abs relu sigmoid maximum
+        minimum arctan2`` ..., every elementwise entry of ``ad.PRIMITIVES``), ``ln``, ``pi`` and
+        ``e`` are available without imports, and so are your notebook's variables::
 
             %%adtrace --mode reverse --at x1=2 x2=5
             y = log(x1) + x1 * x2 - sin(x2)

@@ -24,8 +24,10 @@ FUNCTIONS = {"ln": math.log, "exp": math.exp, "sin": math.sin, "cos": math.cos,
              "tan": math.tan, "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh,
              "sqrt": math.sqrt, "sign": lambda x: float((x > 0) - (x < 0)),
              "sigma": lambda x: 1.0 / (1.0 + math.exp(-x)), "iverson": lambda p: 1.0 if p else 0.0,
-             "log2": math.log2, "log10": math.log10}
-WORDS = "tanh|tan|sinh|cosh|sin|cos|exp|ln|sign|sqrt|sigma|log2|log10"
+             "log2": math.log2, "log10": math.log10, "arcsin": math.asin, "arccos": math.acos,
+             "arctan": math.atan, "arctan2": math.atan2, "relu": lambda x: max(x, 0.0),
+             "max": max, "min": min, "abs": abs, "where": lambda c, x, y: x if c else y}
+WORDS = "tanh|tan|sinh|cosh|sin|cos|exp|ln|sign|sqrt|sigma|log2|log10|arcsin|arccos|arctan|relu"
 
 
 def _implicit_products(text: str) -> str:
@@ -55,9 +57,10 @@ def python_of_text(text: str) -> str:
     text = text.replace("½", "0.5 ").replace("×", "*").replace("σ", " sigma").replace("√", " sqrt ")
     text = text.replace("log₂", "log2").replace("log₁₀", "log10")
     text = re.sub(r"\[([^\[\]]*)\]", _iverson, text)
-    text = re.sub(rf"\b({WORDS})² (\w+)", r"\1(\2)**2", text)  # tan² a
+    text = re.sub(r"\|([^|]*)\|", r"abs(\1)", text)
+    text = re.sub(rf"\b({WORDS})² (\([^()]*\)|[\w.]+)", r"\1(\2)**2", text)  # tan² a, tan² (-1)
     text = re.sub(r"([\w)])²", r"\1**2", text).replace("^", "**")
-    text = re.sub(rf"\b({WORDS}) (\w+)", r"\1(\2)", text)  # ln a -> ln(a)
+    text = re.sub(rf"\b({WORDS}) ([\w.]+)", r"\1(\2)", text)  # ln a -> ln(a), sign 0.3
     return _implicit_products(text)
 
 
@@ -99,9 +102,9 @@ def python_of_latex(latex: str) -> str:
                           (r"\cdot", "*"), (r"\times", "*"), (r"\,", " "), ("\\", "")):
         text = text.replace(plain, python)
     text = re.sub(r"\[([^\[\]]*)\]", _iverson, text)
-    text = re.sub(rf"\b({WORDS})\^2 (\w+)", r"\1(\2)**2", text)  # \tan^2 a
+    text = re.sub(rf"\b({WORDS})\^2 ([\w.]+)", r"\1(\2)**2", text)  # \tan^2 a
     text = text.replace("^", "**")
-    text = re.sub(rf"\b({WORDS}) (\w+)", r"\1(\2)", text)
+    text = re.sub(rf"\b({WORDS}) ([\w.]+)", r"\1(\2)", text)
     return _implicit_products(text)
 
 
@@ -191,3 +194,32 @@ def test_a_latex_table_writes_each_function_as_its_entry_does(name):
     number = f"({number})" if number.startswith("-") else number
     assert row.numbers_latex == prim.formula([number], latex=True)
     assert row.numbers_latex in trace._repr_latex_()
+
+
+def _close_to_printed(printed: float, value) -> bool:
+    """Printed numbers have three decimals: the formula they make is that close to the value."""
+    return printed == pytest.approx(float(value), rel=2e-2, abs=5e-3)
+
+
+@pytest.mark.parametrize("name", elementwise_entries())
+def test_the_numbers_a_row_prints_evaluate_to_its_value(name):
+    """``v̄0 = v̄1 × 2 × v0 = 1 × 2 × 2 = 4``: the numbers substituted into a row's formula, read
+    back as arithmetic, give the row's value (they once read ``1 × 22`` for square's 2x)."""
+    prim = ad.PRIMITIVES[name]
+    for args, _ in points_of(prim):
+        traced = [k for k, a in enumerate(args) if not isinstance(a, bool)]
+
+        def f(*xs):
+            full = list(args)
+            for k, x in zip(traced, xs):
+                full[k] = x
+            return prim(*full)
+        point = tuple(args[k] for k in traced)
+        forward = ad.forward(f, point, tuple(1.0 for _ in point))
+        reverse = ad.reverse(f, point)
+        rows = [r for r in forward.rows + reverse.rows if r.op == name and r.numbers]
+        assert rows, (name, args)
+        for row in rows:
+            written = row.term_numbers if row.kind == "adjoint" else row.numbers
+            value = row.contribution if row.kind == "adjoint" else row.value
+            assert _close_to_printed(evaluate(written, (), False), value), (name, row.text)

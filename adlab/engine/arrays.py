@@ -337,7 +337,8 @@ def cross_entropy(logits, labels):
 
 square = define("square", unary(lambda x: x * x, np.square), ufunc=np.square,
                 partials=(lambda x, out: 2.0 * x,),
-                text="{0}²", latex="{{{0}}}^2", partial_text=("2{0}",), partial_latex=("2 {0}",))
+                text="{0}²", latex="{{{0}}}^2", partial_text=("2 × {0}",),
+                partial_latex=(r"2 \cdot {0}",))
 log1p = define("log1p", unary(math.log1p, np.log1p), ufunc=np.log1p,
                partials=(lambda x, out: 1.0 / (1.0 + x),), domain="log1p needs an input above -1",
                text="ln(1 + {0})", latex=r"\ln(1 + {0})", partial_text=("1/(1 + {0})",),

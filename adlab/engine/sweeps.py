@@ -41,7 +41,7 @@ def adjoint_sweep(nodes, n_inputs, seeds, on_step=None):
     division by zero, overflow and invalid values meanwhile, so that a derivative that does not
     exist is reported (``DerivativeError``), never returned as inf or nan.
     """
-    if on_step is None:  # a run again for the rows of a trace is not a new derivative
+    if on_step is None:  # a second run, for the rows of a trace, is not a new derivative
         for count in _counters:
             count.adjoint += 1
     adjoints = [None] * len(nodes)
@@ -114,7 +114,7 @@ class count_sweeps:
     """Count the derivative sweeps adlab runs: ``with ad.count_sweeps() as n: ...; n.adjoint``.
 
     Counts the sweeps that compute derivatives (``grad``, ``jvp``, ``vjp``, ``jacobian``,
-    ``forward``, ``reverse`` and nestings of them), not the runs again that build a trace's rows or
+    ``forward``, ``reverse`` and nestings of them), not the second runs that build a trace's rows or
     count its operations (``trace.rows``, ``trace.cost``).
 
     >>> import adlab as ad

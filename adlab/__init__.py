@@ -13,8 +13,9 @@ the graph), ``views/`` (the step-through player, ``%adtrace``), ``methods/`` (fi
 symbolic differentiation) and ``exercises/`` (the lessons' exercises). Importing adlab imports the
 engine and the traces; the other layers are imported when first used.
 """
-from .engine import (FUNCTIONS, PRIMITIVES, Traced, count_sweeps, grad, hessian, jacobian, jvp,
-                     value_and_grad, vjp)
+from .engine import FUNCTIONS as _FUNCTIONS
+from .engine import (PRIMITIVES, Traced, count_sweeps, grad, hessian, jacobian, jvp, value_and_grad,
+                     vjp)
 from .errors import (AdlabError, DerivativeError, DomainError, InputError,
                      UnsupportedOperationError)
 from .traces import Cost, ForwardTrace, ReverseTrace, Row, forward, reverse
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 
 # log, exp, sin, ..., sum, matmul, ..., mean, softmax: one function per entry of the primitive
 # table that programs call by name, and the functions composed of entries (adlab.engine.FUNCTIONS)
-globals().update(FUNCTIONS)
+globals().update(_FUNCTIONS)
 
 # Layers above the engine, imported on first use so that `import adlab` stays light:
 #   ad.fd / ad.finite_differences, ad.symbolic   the other two methods
@@ -56,6 +57,6 @@ def unload_ipython_extension(ipython):
 
 
 __all__ = ["forward", "reverse", "count_sweeps", "grad", "value_and_grad", "jvp", "vjp",
-           "jacobian", "hessian", *FUNCTIONS, "ForwardTrace", "ReverseTrace", "Row", "Cost",
+           "jacobian", "hessian", *_FUNCTIONS, "ForwardTrace", "ReverseTrace", "Row", "Cost",
            "Traced", "PRIMITIVES", "AdlabError", "DomainError", "DerivativeError", "InputError",
            "UnsupportedOperationError"]

@@ -7,14 +7,14 @@ Reading path: the whole algorithm, plain, in 393 lines. Read these in order:
   2. primitives.py    1-89    an entry of the primitive table (Primitive): the partials, and how
                               forward mode (jvp) and reverse mode (vjp) use them
   3. primitives.py  109-151   the chain rule's one step; the arithmetic entries: + - * / ** neg
-  4. sweeps.py       19-81    the tangent sweep (forward mode) and the adjoint sweep (reverse mode)
-  5. recording.py    18-60    record: call a function on traced inputs and keep its tape
+  4. sweeps.py       19-82    the tangent sweep (forward mode) and the adjoint sweep (reverse mode)
+  5. recording.py    19-60    record: call a function on traced inputs and keep its tape
 
 Everything else in this folder is detail beside that path: the array operations of the table
 (``arrays.py``), nested arguments (``tree.py``), the transformations built on the sweeps
 (``transforms.py``: grad, jvp, vjp, jacobian, hessian), error texts (``messages.py``), and the fast
 paths, each marked as an equivalent optimisation of a plain function on the path and tested equal
-to it (``bind1``/``bind2`` at the end of ``tape.py``, ``UnaryPrimitive`` in ``primitives.py``,
+to it (``bind1``/``bind2``/``bindn`` at the end of ``tape.py``, ``UnaryPrimitive`` in ``primitives.py``,
 ``fast.py``'s adjoint loop). The engine imports nothing from the layers above it (traces, views,
 methods, exercises); tests/test_layers.py checks it.
 """

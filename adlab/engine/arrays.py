@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from .primitives import (binary, define, exp, joined_text, reshape, sqrt, stack, sum, unary,
                          unbroadcast, zeros_like)
-from .tape import NUMPY_FUNCTIONS, Traced, bind, bind2, raw, unsupported
+from .tape import NUMPY_FUNCTIONS, Traced, bind2, raw, unsupported
 
 
 def _scalar(result):
@@ -57,6 +57,8 @@ def _swap_last(x):
 
 def _matmul_vjp(k, g, args, out):
     a, b = args
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        return g @ b.T if k == 0 else a.T @ g  # the common case, plain
     shape_a, shape_b = np.shape(raw(a)), np.shape(raw(b))
     if len(shape_a) == 2 and len(shape_b) == 2:  # the common case, without reshapes
         return g @ b.T if k == 0 else a.T @ g
@@ -79,7 +81,12 @@ def _matmul_jvp(args, out, tangents):
     return total
 
 
-matmul_ = define("matmul", lambda a, b: _scalar(np.matmul(a, b)), ufunc=np.matmul,
+def _matmul(a, b):
+    product = np.matmul(a, b)
+    return product if type(product) is np.ndarray and product.ndim else _scalar(product)
+
+
+matmul_ = define("matmul", _matmul, ufunc=np.matmul,
                  jvp_rule=_matmul_jvp, vjp_rule=_matmul_vjp,
                  domain="the inner dimensions must agree: (n, k) @ (k, m); use a 2-D array or a "
                         "vector on each side",
@@ -119,7 +126,7 @@ def transpose(x, axes=None):
     """``x`` with its axes reversed (or permuted by ``axes``), like ``numpy.transpose``."""
     if axes is not None:
         axes = tuple(int(a) % builtins.max(np.ndim(raw(x)), 1) for a in axes)
-    return bind(transpose_, x, axes)
+    return transpose_(x, axes)
 
 
 def swapaxes(x, axis1, axis2):
@@ -167,12 +174,12 @@ min_ = _extreme("min", np.min)
 
 def max(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy's name
     """Largest element of ``x`` (over ``axis``); ties share the derivative equally."""
-    return bind(max_, x, _axis_arg(axis), keepdims)
+    return max_(x, _axis_arg(axis), keepdims)
 
 
 def min(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy's name
     """Smallest element of ``x`` (over ``axis``); ties share the derivative equally."""
-    return bind(min_, x, _axis_arg(axis), keepdims)
+    return min_(x, _axis_arg(axis), keepdims)
 
 
 def _axis_arg(axis):
@@ -208,7 +215,7 @@ def concatenate(xs, axis=0):
     if ndim == 0:
         raise InputError("concatenate joins arrays along an axis; to join numbers into a vector "
                          "use ad.array([...]) or ad.stack([...]).")
-    return bind(concatenate_, int(axis) % ndim, *xs)
+    return concatenate_(int(axis) % ndim, *xs)
 
 
 def _chosen(condition, value):
@@ -235,7 +242,7 @@ def where(condition, x=None, y=None):
     condition = np.asarray(raw(condition)).astype(bool)
     if x is None and y is None:
         return np.where(condition)
-    return bind(where_, condition.item() if condition.ndim == 0 else condition, x, y)
+    return where_(condition.item() if condition.ndim == 0 else condition, x, y)
 
 
 def _contains_traced(values) -> bool:
@@ -260,11 +267,15 @@ def array(values):
 # ---------------------------------------------------------------- stable composites for models
 
 def _logsumexp_impl(x, axis, keepdims):
-    x = np.asarray(x, dtype=float)
-    top = np.max(x, axis=axis, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    result = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
-    return _scalar(result if keepdims else np.reshape(result, np.shape(np.sum(x, axis=axis))))
+    if type(x) is not np.ndarray or x.dtype != np.float64:
+        x = np.asarray(x, dtype=float)
+    top = np.maximum.reduce(x, axis=axis, keepdims=True)  # x.max(), without its Python wrapper
+    finite = np.isfinite(top)
+    if not finite.all():  # a row of -inf (or inf) would give nan: shift it by 0 instead
+        top = np.where(finite, top, 0.0)
+    result = np.log(np.add.reduce(np.exp(x - top), axis=axis, keepdims=True))
+    result += top
+    return _scalar(result if keepdims else np.squeeze(result, axis=axis))
 
 
 def _softmax_of(x, out, axis, keepdims):
@@ -287,7 +298,7 @@ logsumexp_ = define(
 
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x)))`` (over ``axis``) without overflow: the largest element is factored out."""
-    return bind(logsumexp_, x, _axis_arg(axis), keepdims)
+    return logsumexp_(x, _axis_arg(axis), keepdims)
 
 
 def log_softmax(x, axis=-1):

@@ -19,7 +19,7 @@ import operator
 import numpy as np
 
 from .messages import FAILURES
-from .tape import PRIMITIVES, Traced, bind, bind1, bind2, implements, raw
+from .tape import PRIMITIVES, Traced, bind1, bind2, bindn, implements, raw
 
 ONE, MINUS_ONE = 1, -1  # partials that need no computation: the contribution is g or -g
 
@@ -55,10 +55,10 @@ class Primitive:
             setattr(self, field, fields.get(field, default))
 
     def __call__(self, *args):
-        # bind(self, *args); bind1 and bind2 are bind for one and two arguments, faster
+        # bind(self, *args); bind1, bind2 and bindn are bind for one, two, any arguments, faster
         if len(args) == 2:
             return bind2(self, *args)
-        return bind1(self, *args) if len(args) == 1 else bind(self, *args)
+        return bind1(self, *args) if len(args) == 1 else bindn(self, *args)
 
     @property
     def elementwise(self) -> bool:
@@ -342,14 +342,22 @@ minimum = _extremum("minimum", "min", "<", np.minimum)
 
 def _sum_vjp(k, g, args, out):
     x, axis, keepdims = args
-    if axis is not None and not keepdims:
-        g = reshape(g, np.shape(np.sum(np.zeros(np.shape(raw(x))), axis=axis, keepdims=True)))
+    shape = np.shape(raw(x))
+    if axis is not None and not keepdims:  # the summed axes back, as 1s
+        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)}
+        g = reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
     if type(g) is not Traced:  # a read-only view: no copy (the sweep copies gradients it returns)
-        return np.broadcast_to(g, np.shape(raw(x)))
-    return g * np.ones(np.shape(raw(x)))  # broadcast the adjoint back over the summed axes
+        return broadcast_view(g, shape)
+    return g * np.ones(shape)  # broadcast the adjoint back over the summed axes
 
 
-sum_ = define("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+def _sum(x, axis, keepdims):
+    if type(x) is np.ndarray:  # what np.sum runs, without its Python wrappers
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+sum_ = define("sum", _sum,
               jvp_rule=lambda args, out, t: sum(t[0], axis=args[1], keepdims=args[2]),
               vjp_rule=_sum_vjp, text="sum({0})", latex=r"\sum {0}", linear=True)
 reshape_ = define("reshape", np.reshape,
@@ -364,7 +372,12 @@ def _as_float(result):
     return float(result) if type(result) is np.float64 else result
 
 
-getitem_ = define("getitem", lambda x, index: _as_float(x[index]), operator="indexing x[i]",
+def _getitem(x, index):
+    element = x[index]
+    return float(element) if type(element) is np.float64 else element
+
+
+getitem_ = define("getitem", _getitem, operator="indexing x[i]",
                   jvp_rule=lambda args, out, t: t[0][args[1]],
                   vjp_rule=lambda k, g, args, out: scatter(g, args[1], np.shape(raw(args[0]))),
                   text="{0}[{1}]", latex="{0}[{1}]", linear=True)
@@ -419,27 +432,27 @@ take_ = define("take", lambda x, i, axis: _as_float(np.take(x, i, axis=axis)), i
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy's name
     """Sum of the elements of ``x`` (over ``axis``), like ``numpy.sum``."""
-    return bind(sum_, x, tuple(axis) if isinstance(axis, list) else axis, keepdims)
+    return sum_(x, tuple(axis) if isinstance(axis, list) else axis, keepdims)
 
 
 def reshape(x, shape):
     """``x`` with a new shape, like ``numpy.reshape``."""
-    return bind(reshape_, x, tuple(shape) if isinstance(shape, (list, tuple)) else shape)
+    return reshape_(x, tuple(shape) if isinstance(shape, (list, tuple)) else shape)
 
 
 def stack(xs, axis=0):
     """Join values (numbers or arrays of one shape) along a new axis, like ``numpy.stack``."""
-    return bind(stack_, axis, *[float(x) if isinstance(x, int) else x for x in xs])
+    return stack_(axis, *[float(x) if isinstance(x, int) else x for x in xs])
 
 
 def take(x, i, axis):
     """Element ``i`` of ``x`` along ``axis`` (an integer ``i``)."""
-    return bind(take_, x, i, axis)
+    return take_(x, i, axis)
 
 
 def scatter(g, index, shape):
     """An array of zeros of ``shape`` with ``g`` added at ``index`` (the adjoint of indexing)."""
-    return bind(scatter_, g, index, shape)
+    return scatter_(g, index, shape)
 
 
 implements(np.sum)(lambda a, axis=None, dtype=None, out=None, keepdims=False, **kw:
@@ -458,17 +471,31 @@ def unbroadcast(value, like):
     if shape == target:
         return value
     extra = len(shape) - len(target)
-    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(target)
-                                       if n == 1 and shape[extra + i] != 1)
+    kept = tuple(extra + i for i, n in enumerate(target) if n == 1 and shape[extra + i] != 1)
+    axes = tuple(range(extra)) + kept
     if plain:
+        if not target:
+            return float(value.sum())  # a scalar's adjoint is a float
+        if not kept:  # leading axes only: the sum has the target's shape already
+            return value.sum(axis=axes)
         summed = value.sum(axis=axes, keepdims=True) if axes else value
-        return summed.reshape(target) if target else float(summed.reshape(()))
+        return summed.reshape(target)
     summed = sum(value, axis=axes, keepdims=True) if axes else value
     if np.shape(summed) == target:
         return summed
     if not target and type(summed) is not Traced:
         return float(np.asarray(summed).reshape(()))  # a scalar's adjoint is a float
     return reshape(summed, target)
+
+
+def broadcast_view(value, shape):
+    """``np.broadcast_to(value, shape)``: a read-only view, built directly for a number."""
+    if type(value) is float or type(value) is np.float64:
+        view = np.ndarray(shape, np.float64, np.array(value, dtype=np.float64), 0,
+                          (0,) * len(shape))
+        view.flags.writeable = False
+        return view
+    return np.broadcast_to(value, shape)
 
 
 def broadcast_like(value, like):

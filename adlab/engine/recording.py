@@ -4,6 +4,7 @@ from __future__ import annotations
 import inspect
 import types
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -23,7 +24,6 @@ def record(f, args: tuple, argnums=None) -> Recording:
     argnums = tuple(range(len(args))) if argnums is None else argnums
     names = parameter_names(f, len(args))
     call_args = list(args)
-    input_names: list[str] = []
     rebuilders = []
     with Tape() as tape:
         for a in argnums:
@@ -31,7 +31,6 @@ def record(f, args: tuple, argnums=None) -> Recording:
             what = f"argument {names[a]!r} of {getattr(f, '__name__', 'the function')}"
             values = [as_input(leaf, what) for leaf in leaves]
             call_args[a] = rebuild([tape.input(v) for v in values])
-            input_names += [names[a] + path for path in leaf_paths(args[a])]
             rebuilders.append((a, len(leaves), rebuild))
         result = f(*call_args)
     out_leaves, rebuild_output = flatten(result)
@@ -56,8 +55,9 @@ def record(f, args: tuple, argnums=None) -> Recording:
             start += n
         return tuple(out[a] for a in argnums)
 
-    return Recording(tape, getattr(f, "__name__", "f"), input_names, parents, values,
-                     rebuild_output, rebuild_inputs)
+    return Recording(tape, getattr(f, "__name__", "f"),  # input names: when a trace needs them
+                     lambda: [names[a] + path for a in argnums for path in leaf_paths(args[a])],
+                     parents, values, rebuild_output, rebuild_inputs)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -69,13 +69,19 @@ class Recording:
 
     tape: Tape
     function_name: str
-    input_names: list[str]            # one per input leaf: "x1", "w[0]", ...
+    name_inputs: Callable = field(repr=False)  # () -> input_names
     output_parents: list[int | None]  # per output leaf: its node, or None for a constant output
     output_values: list               # per output leaf: its value
     rebuild_output: Callable = field(repr=False)
     rebuild_inputs: Callable = field(repr=False)  # list of per-leaf values -> tuple of arguments
 
     nodes = property(lambda self: self.tape.nodes, doc="The tape's nodes, in evaluation order.")
+
+    @cached_property
+    def input_names(self) -> list[str]:
+        """One name per input leaf: ``x1``, ``w[0]``, ..."""
+        return self.name_inputs()
+
     n_inputs = property(lambda self: self.tape.n_inputs, doc="How many inputs (leaves) it has.")
 
     @property
@@ -137,8 +143,8 @@ _NAMES: dict = {}  # (code object, n) -> names: inspect.signature is slow next t
 
 def parameter_names(f, n: int) -> list[str]:
     """Names of f's first n positional parameters, or x1..xn where they cannot be read."""
-    key = (f.__code__, n) if type(f) is types.FunctionType and not hasattr(
-        f, "__signature__") and not hasattr(f, "__wrapped__") else None
+    key = (f.__code__, n) if type(f) is types.FunctionType and "__signature__" not in f.__dict__ \
+        and "__wrapped__" not in f.__dict__ else None
     if key in _NAMES:
         return list(_NAMES[key])
     try:

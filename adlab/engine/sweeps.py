@@ -33,13 +33,14 @@ def tangent_sweep(nodes, n_inputs, input_tangents):
     return tangents
 
 
-def adjoint_sweep(nodes, n_inputs, seeds, on_step=None):
+def adjoint_sweep(nodes, n_inputs, seeds, on_step=None, release=False):
     """Reverse mode: ``v̄i`` for every node reached from the seeded ones (``None`` if not reached).
 
     ``seeds`` is a list of ``(node, adjoint)``. ``on_step(i, k, p, contribution, total,
     accumulates)`` is called for each contribution when the caller wants the rows. numpy raises on
     division by zero, overflow and invalid values meanwhile, so that a derivative that does not
-    exist is reported (``DerivativeError``), never returned as inf or nan.
+    exist is reported (``DerivativeError``), never returned as inf or nan. ``release``: only the
+    inputs' adjoints are wanted, and the tape may let go of its values as the sweep passes them.
     """
     if on_step is None:  # a second run, for the rows of a trace, is not a new derivative
         for count in _counters:
@@ -50,7 +51,7 @@ def adjoint_sweep(nodes, n_inputs, seeds, on_step=None):
     strict_begin()
     try:
         if on_step is None:
-            fast.adjoint_loop(nodes, n_inputs, adjoints)  # the loop below, optimised
+            fast.adjoint_loop(nodes, n_inputs, adjoints, release)  # the loop below, optimised
         else:
             adjoint_loop(nodes, n_inputs, adjoints, on_step)
     finally:

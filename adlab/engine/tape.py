@@ -152,7 +152,7 @@ class Traced:
     def __neg__(self): return bind1(PRIMITIVES["neg"], self)
     def __abs__(self): return bind1(PRIMITIVES["abs"], self)
     def __pos__(self): return self
-    def __getitem__(self, index): return bind(PRIMITIVES["getitem"], self, index)
+    def __getitem__(self, index): return bind2(PRIMITIVES["getitem"], self, index)
 
     # Array methods are numpy's functions, which come back to adlab's (__array_function__).
     @property
@@ -171,7 +171,7 @@ class Traced:
         """``np.sin(x)``: the table's entry for that ufunc; comparisons read the values."""
         entry = entry_for_ufunc(ufunc) if method == "__call__" and not kwargs else None
         if entry is not None:
-            return bind(entry, *inputs)
+            return entry(*inputs)  # bind(entry, *inputs), by the fast paths
         if method == "__call__" and not kwargs and ufunc in READ_VALUES:
             return ufunc(*[raw(x) for x in inputs])
         raise unsupported(f"numpy.{ufunc.__name__}" + (f".{method}" if method != "__call__" else "")
@@ -291,13 +291,13 @@ def supported_operations() -> str:
 #: (nodes hold values, not traced objects), so pausing loses nothing, and without it every 700 new
 #: nodes would trigger a scan of the whole growing graph (micrograd's 14-21 µs per node at 1e5).
 strict_depth = 0
-_saved: list = []  # numpy's error settings and the collector's state before the first
+_saved: list = []  # how to restore numpy's error settings, and the collector's state
 
 
 def strict_begin() -> None:
     global strict_depth
     if strict_depth == 0:
-        _saved[:] = [np.seterr(divide="raise", invalid="raise", over="raise"), gc.isenabled()]
+        _saved[:] = [_raise_on_errors(), gc.isenabled()]
         gc.disable()
     strict_depth += 1
 
@@ -306,10 +306,34 @@ def strict_end() -> None:
     global strict_depth
     strict_depth -= 1
     if strict_depth == 0:
-        settings, collecting = _saved
-        np.seterr(**settings)
+        restore, collecting = _saved
+        restore()
         if collecting:
             gc.enable()
+
+
+# numpy >= 2 keeps its error settings in a context variable: setting it to a prepared "raise"
+# state and back costs about 0.2 µs, where np.seterr twice costs 2-3 µs (it is paid on every
+# grad call). The prepared state is the current one with divide, invalid and over set to raise,
+# exactly what np.seterr would make; numpy 1.x, without these, uses np.seterr.
+from functools import partial  # noqa: E402
+
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+except ImportError:  # pragma: no cover - numpy 1.x
+    _extobj_contextvar = _make_extobj = None
+_prepared: list = [None, None]  # numpy's settings last seen, and the same raising
+
+
+def _raise_on_errors():
+    """Make numpy raise on division by zero, invalid values and overflow; return the undo."""
+    if _extobj_contextvar is None:  # pragma: no cover - numpy 1.x
+        settings = np.seterr(divide="raise", invalid="raise", over="raise")
+        return lambda: np.seterr(**settings)
+    current = _extobj_contextvar.get()
+    if _prepared[0] is not current:
+        _prepared[:] = [current, _make_extobj(divide="raise", invalid="raise", over="raise")]
+    return partial(_extobj_contextvar.reset, _extobj_contextvar.set(_prepared[1]))
 
 
 #: numpy ufuncs that read values and have no derivative: they give plain results.
@@ -347,16 +371,17 @@ def _axes_argument(axes):
     return axes[0] if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)) else axes
 
 
-# Fast paths: bind for one and two arguments, with the common case written out -- traced values of
-# one active tape holding plain floats or arrays, or plain floats -- and everything else left to
-# bind. A failure is handed to bind too, which evaluates again and reports it. They record the same
-# nodes and return the same values as bind (tests/test_fast_paths.py checks it on random programs).
+# Fast paths: bind for one, two and any number of arguments, with the common case written out --
+# traced values of one active tape holding plain floats or arrays, or plain values -- and everything
+# else left to bind. A failure is handed to bind too, which evaluates again and reports it. They
+# record the same nodes and return the same values as bind (tests/test_fast_paths.py checks it on
+# random programs).
 
 def bind1(prim, a):
     """``bind(prim, a)``, faster."""
     if type(a) is Traced:
         tape, x = a.tape, a.value
-        if tape.active and (type(x) is float or type(x) is np.ndarray):
+        if tape.active and (type(x) is float or type(x) is np.ndarray or type(x) is np.float64):
             try:
                 out = prim.impl(x)
             except FAILURES:
@@ -364,7 +389,7 @@ def bind1(prim, a):
             nodes = tape.nodes
             nodes.append((prim, (a.index,), (x,), out))
             return Traced(tape, len(nodes) - 1, out)
-    elif type(a) is float or type(a) is np.ndarray and strict_depth:
+    elif type(a) is float or (type(a) is np.ndarray or type(a) is np.float64) and strict_depth:
         try:
             return prim.impl(a)
         except FAILURES:
@@ -400,4 +425,43 @@ def bind2(prim, a, b):
         return bind(prim, a, b)
     nodes = tape.nodes
     nodes.append((prim, parents, (x, y), out))
+    return Traced(tape, len(nodes) - 1, out)
+
+
+#: Argument types that are plain values: no tracing layer and no ``_adlab_apply`` (what bind looks
+#: for), so bindn passes them to an implementation as bind would.
+PLAIN_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.int64, np.bool_, tuple,
+                         slice, type(None), type(Ellipsis), str})
+
+
+def bindn(prim, *args):
+    """``bind(prim, *args)``, faster, for any number of arguments (an axis, a shape, an index...)."""
+    tape = None
+    for a in args:
+        if type(a) is Traced:
+            if tape is None:
+                tape = a.tape
+            elif a.tape is not tape:
+                return bind(prim, *args)
+        elif type(a) not in PLAIN_TYPES:
+            return bind(prim, *args)
+    if tape is None:  # plain values: in a sweep, numpy already raises
+        if strict_depth:
+            try:
+                return prim.impl(*args)
+            except FAILURES:
+                pass
+        return bind(prim, *args)
+    if not tape.active:
+        return bind(prim, *args)
+    values = tuple([a.value if type(a) is Traced else a for a in args])
+    for v in values:
+        if type(v) is Traced:
+            return bind(prim, *args)
+    try:
+        out = prim.impl(*values)
+    except FAILURES:
+        return bind(prim, *args)
+    nodes = tape.nodes
+    nodes.append((prim, tuple([a.index if type(a) is Traced else None for a in args]), values, out))
     return Traced(tape, len(nodes) - 1, out)

@@ -13,7 +13,7 @@ from .arrays import concatenate
 from .primitives import reshape, stack, zeros_like
 from .recording import as_args, leaves_like, record
 from .sweeps import adjoint_sweep, tangent_sweep
-from .tape import Traced, raw
+from .tape import Traced, raw, strict_begin, strict_end
 
 
 def _argnums(argnums, n_args, name):
@@ -33,14 +33,24 @@ def value_and_grad(f, argnums=0):
     ``f`` must return a single number. The gradient has the shape of the argument; a tuple of
     ``argnums`` gives a tuple of gradients.
     """
+    checked = {}  # number of arguments -> (single, nums): argnums is checked once per arity
+
     def value_and_gradient(*args):
-        single, nums = _argnums(argnums, len(args), "grad")
-        rec = record(f, args, nums)
-        if len(rec.output_values) != 1 or np.ndim(raw(rec.output_values[0])) != 0:
-            raise InputError(f"grad needs {rec.function_name} to return one number (a scalar), but "
-                             f"it returned {rec.describe_output()}. For several outputs use "
-                             f"ad.jacobian, or ad.vjp with a cotangent.")
-        adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, rec.seeds([1.0]))
+        known = checked.get(len(args))
+        if known is None:
+            known = checked[len(args)] = _argnums(argnums, len(args), "grad")
+        single, nums = known
+        strict_begin()  # numpy's strict mode once for the recording and the sweep (it nests)
+        try:
+            rec = record(f, args, nums)
+            if len(rec.output_values) != 1 or np.ndim(raw(rec.output_values[0])) != 0:
+                raise InputError(f"grad needs {rec.function_name} to return one number (a scalar), "
+                                 f"but it returned {rec.describe_output()}. For several outputs use "
+                                 f"ad.jacobian, or ad.vjp with a cotangent.")
+            # nobody reads this tape afterwards: the sweep may let go of its values as it goes
+            adjoints = adjoint_sweep(rec.nodes, rec.n_inputs, rec.seeds([1.0]), release=True)
+        finally:
+            strict_end()
         grads = rec.input_gradients(adjoints)
         return rec.output_values[0], grads[0] if single else grads
     value_and_gradient.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"

@@ -15,6 +15,12 @@ from .tape import Traced
 
 def flatten(tree):
     """``(leaves, rebuild)``: the leaves in order, and a function that puts new leaves back."""
+    kind = type(tree)
+    if kind is np.ndarray or kind is float:  # a leaf (the common cases first, for speed)
+        return [tree], _first
+    if (kind is tuple or kind is list) and all(type(item) is np.ndarray or type(item) is float
+                                                 for item in tree):
+        return list(tree), kind  # a flat tuple or list: tuple(leaves) puts the leaves back
     if isinstance(tree, (tuple, list)):
         parts = [flatten(item) for item in tree]
         counts = [len(leaves) for leaves, _ in parts]
@@ -31,7 +37,11 @@ def flatten(tree):
         keys = list(tree)
         leaves, rebuild_values = flatten([tree[k] for k in keys])
         return leaves, lambda new: dict(zip(keys, rebuild_values(new)))
-    return [tree], lambda leaves: leaves[0]
+    return [tree], _first
+
+
+def _first(leaves):
+    return leaves[0]
 
 
 def leaf_paths(tree) -> list[str]:
@@ -44,9 +54,12 @@ def leaf_paths(tree) -> list[str]:
     return [""]
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def as_input(value, what: str):
     """A float or float64 array for an input leaf, or a clear :class:`InputError`."""
-    if type(value) is float:
+    if type(value) is float or type(value) is np.ndarray and value.dtype == _FLOAT64 and value.ndim:
         return value
     if isinstance(value, bool) or value is None or isinstance(value, (str, bytes, complex)):
         raise InputError(f"{what} is {type(value).__name__} {value!r}; adlab differentiates with "

@@ -21,16 +21,18 @@ methods, exercises); tests/test_layers.py checks it.
 from __future__ import annotations
 
 from . import arrays, primitives
+from . import elementwise
 from .recording import Recording, record
 from .sweeps import adjoint_sweep, count_sweeps, tangent_sweep
 from .tape import PRIMITIVES, Tape, Traced, bind, raw
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 def _function(name):
-    """What adlab exports for table entry ``name``: the function of that name in arrays.py or
-    primitives.py -- the entry itself (``sin``) or the function that prepares its arguments
+    """What adlab exports for table entry ``name``: the function of that name in the module that
+    defines it -- the entry itself (``sin``) or the function that prepares its arguments
     (``sum``'s axis, ``where``'s condition)."""
-    return getattr(arrays, name, None) or getattr(primitives, name)
+    return (getattr(arrays, name, None) or getattr(elementwise, name, None)
+            or getattr(primitives, name))
 
 
 #: adlab's functions: one per entry of the table that programs call by name (operators such as

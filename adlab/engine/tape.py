@@ -166,6 +166,8 @@ class Traced:
     def max(self, axis=None, keepdims=False): return np.max(self, axis=axis, keepdims=keepdims)
     def min(self, axis=None, keepdims=False): return np.min(self, axis=axis, keepdims=keepdims)
     def dot(self, other): return np.dot(self, other)
+    def clip(self, min=None, max=None): return np.clip(self, min, max)  # noqa: A002
+    def round(self, decimals=0): return np.round(self, decimals)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """``np.sin(x)``: the table's entry for that ufunc; comparisons read the values."""
@@ -213,17 +215,22 @@ class Traced:
     def __int__(self): raise unsupported("int() of a traced value")
     def __index__(self): raise unsupported("using a traced value as an index or integer")
     def __complex__(self): raise unsupported("complex() of a traced value")
-    def __floor__(self): raise unsupported("math.floor")
-    def __ceil__(self): raise unsupported("math.ceil")
-    def __trunc__(self): raise unsupported("math.trunc")
-    def __round__(self, ndigits=None): raise unsupported("round")
-    def __mod__(self, other): raise unsupported("% (modulo)")
-    __rmod__ = __mod__
-    def __floordiv__(self, other): raise unsupported("// (floor division)")
-    __rfloordiv__ = __floordiv__
+
+    # Remainder and rounding are entries of the table too (the rounding ones have derivative 0):
+    # x % y, x // y, divmod(x, y), math.floor(x), math.ceil, math.trunc, round(x, 2).
+    __mod__, __rmod__ = arithmetic("mod")
+    __floordiv__, __rfloordiv__ = arithmetic("floor_divide")
+    def __divmod__(self, other): return self // other, self % other
+    def __rdivmod__(self, other): return other // self, other % self
+    def __floor__(self): return np.floor(self)
+    def __ceil__(self): return np.ceil(self)
+    def __trunc__(self): return np.trunc(self)
+    def __round__(self, ndigits=None): return np.round(self, ndigits or 0)
+
     def __array__(self, dtype=None, copy=None): raise unsupported(
         "conversion to a numpy array (np.asarray, np.array of traced values); build arrays "
-        "from traced values with ad.array([x, y]) or np.stack([x, y]) instead")
+        "from traced values with anp.array([x, y]) (import adlab.numpy as anp), ad.array([x, y]) "
+        "or np.stack([x, y]) instead")
 
     def __repr__(self) -> str:
         shape = np.shape(raw(self))

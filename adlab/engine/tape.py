@@ -322,9 +322,10 @@ def strict_end() -> None:
 #: numpy ufuncs that read values and have no derivative: they give plain results.
 READ_VALUES = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
                np.isfinite, np.isnan, np.isinf, np.signbit}
-#: numpy functions that inspect a value (shape, kind) and have no derivative.
+#: numpy functions that inspect a value (shape, kind) and have no derivative; zeros_like and its
+#: kind read only the shape: their result is a constant.
 INSPECTIONS = {np.shape, np.ndim, np.size, np.isfinite, np.isnan, np.isinf, np.iscomplexobj,
-               np.isrealobj}
+               np.isrealobj, np.zeros_like, np.ones_like, np.empty_like}
 #: numpy functions adlab answers on traced values (np.sum -> adlab's sum), see :func:`implements`.
 NUMPY_FUNCTIONS: dict = {}
 _by_ufunc: dict = {}  # ufunc -> entry, derived from the table's ``ufunc`` fields

@@ -416,3 +416,23 @@ def test_the_float_fast_path_gives_what_bind_gives(name):
                 numpy_value = getattr(np, {"round": "rint"}.get(name, name))(x)
             assert fast[1] == pytest.approx(float(numpy_value), rel=1e-15), (name, x)
 
+
+
+# ---------------------------------------------------------------- symbolic differentiation
+
+@pytest.mark.parametrize("f, reference", [
+    (lambda x: x % 2.0 + 2.0 % (x + 1.0), lambda x: 1.0 - math.floor(2.0 / (x + 1.0))),
+    (lambda x: (x * 3.0) // 2.0 + ad.floor(x) * x, lambda x: math.floor(x)),
+    (lambda x: ad.hypot(x, 2.0) * ad.exp2(x), lambda x: (x / math.hypot(x, 2.0)
+                                                         + math.hypot(x, 2.0) * math.log(2.0))
+     * 2.0 ** x),
+    (lambda x: ad.cbrt(x) + ad.reciprocal(x) + ad.sinc(x),
+     lambda x: x ** (-2.0 / 3.0) / 3.0 - 1.0 / x ** 2 + (math.cos(math.pi * x) * math.pi * x
+                                                       - math.sin(math.pi * x)) / (math.pi * x * x)),
+])
+def test_symbolic_diff_uses_the_same_entries(f, reference):
+    S = ad.symbolic
+    derivative = S.diff(S.expression(f, "x"), "x")
+    for x in (0.7, 1.9):
+        assert derivative.evaluate(x=x) == pytest.approx(reference(x), rel=1e-12)
+        assert ad.grad(f)(x) == pytest.approx(reference(x), rel=1e-12)

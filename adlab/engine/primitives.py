@@ -141,8 +141,7 @@ div = define("div", operator.truediv, operator="/", ufunc=np.true_divide,
              partial_latex=(r"\frac{{1}}{{{1}}}", r"-\frac{{{0}}}{{{1}^2}}"))
 power = define("pow", lambda x, y: _float_pow(x, y) if type(x) is float else x ** y,
                operator="**", ufunc=np.power, partials=(
-                   lambda x, y, out: y * x ** _exponent_less_one(y) if _has_zero(y)
-                   else y * x ** (y - 1),
+                   lambda x, y, out: _zero_like(x) if _is_zero(y) else y * x ** _less_one(y),
                    lambda x, y, out: out * log(_zero_as_one(x))),
                domain="a negative base needs an integer exponent, and a zero base a non-negative one",
                text="{0}^{1}", latex="{{{0}}}^{{{1}}}",
@@ -165,17 +164,24 @@ def _numeric(v):
     return v if isinstance(v, (int, float, np.ndarray, np.number)) else None
 
 
-def _has_zero(y) -> bool:
-    """An exponent is 0 (somewhere): d(x^0)/dx = 0, also at x = 0, where y·x^(y-1) reads 0·0^(-1)."""
+def _is_zero(y) -> bool:
+    """y is the number 0: d(x^0)/dx = 0, also at x = 0 (where y·x^(y-1) would divide by 0)."""
     ny = _numeric(y)
-    return ny is not None and bool(np.any(ny == 0))
+    return ny is not None and np.ndim(ny) == 0 and ny == 0
 
 
-def _exponent_less_one(y):
-    """y - 1, with 1 where y is 0: there y·x^1 gives the derivative 0 also at x = 0 (a constant
-    shift of the exponent where its factor y is 0, so the derivative keeps its value elsewhere)."""
-    zero = raw(y) == 0
-    return y - 1 + (2.0 * zero if np.ndim(zero) else 2.0)
+def _zero_like(x):
+    nx = _numeric(x)
+    return np.zeros(np.shape(nx)) if nx is not None and np.ndim(nx) else 0.0
+
+
+def _less_one(y):
+    """y - 1, and 1 where an array y is 0: there y·x^1 is 0, the derivative of the constant x^0,
+    also at x = 0, where y·x^(y-1) would read 0·0^(-1) (a number y = 0: see _is_zero)."""
+    ny = _numeric(y)
+    if type(ny) is not np.ndarray or not (ny == 0).any():
+        return y - 1
+    return y - 1 + 2.0 * (ny == 0)
 
 
 def _zero_as_one(x):

@@ -355,8 +355,14 @@ sum_ = define("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=kee
 reshape_ = define("reshape", np.reshape,
                   jvp_rule=lambda args, out, t: reshape(t[0], np.shape(raw(out))),
                   vjp_rule=lambda k, g, args, out: reshape(g, np.shape(raw(args[0]))),
-                  text="reshape({0}, {1})", latex=r"\operatorname{{reshape}}({0}, {1})",
+                  text=lambda a: f"reshape({a[0]}, {_shape_text(a[1])})",
+                  latex=lambda a: rf"\operatorname{{reshape}}({a[0]}, {_shape_text(a[1])})",
                   linear=True)
+
+
+def _shape_text(shape):
+    """A shape as written in a row: ``(2, 3)``, and one length as a number (``-1``, ``4``)."""
+    return f"({shape})" if ", " in shape else shape.strip("()")
 
 
 def _as_float(result):
@@ -371,9 +377,52 @@ getitem_ = define("getitem", lambda x, index: _as_float(x[index]), operator="ind
 
 
 def _scatter_impl(g, index, shape):
+    """Zeros of ``shape`` with ``g`` added at ``index``: assigned where every element is picked
+    at most once (slices, masks, distinct indices), accumulated by the slow ``np.add.at`` only
+    where an index repeats (``x[[0, 2, 2]]``)."""
     result = np.zeros(shape)
-    np.add.at(result, index, g)
+    if picks_twice(index, shape):
+        np.add.at(result, index, g)
+    else:
+        result[index] = g
     return result
+
+
+def picks_twice(index, shape) -> bool:
+    """Whether ``x[index]`` (x of ``shape``) picks some element more than once: only integer
+    arrays can (a repeated position); True where unsure (np.add.at is right in every case)."""
+    index = index if type(index) is tuple else (index,)
+    arrays, axes, axis, integers = [], [], 0, False
+    for i in index:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            axis += len(shape) - builtins.sum(np.ndim(j) if np.asarray(j).dtype == bool else 1
+                                              for j in index if j is not None and j is not ...)
+        elif type(i) is slice or type(i) is int or isinstance(i, np.integer):
+            axis += 1
+        else:
+            a = np.asarray(i)
+            if a.dtype == bool and a.ndim:  # a mask picks each element once; with integer
+                arrays += np.nonzero(a)      # arrays it is the positions it picks
+                axes += range(axis, axis + a.ndim)
+                axis += a.ndim
+            elif a.dtype.kind in "iu":
+                arrays.append(a)
+                axes.append(axis)
+                axis += 1
+                integers = True
+            else:
+                return True
+    if not integers:
+        return False
+    try:
+        sizes = [shape[a] for a in axes]
+        flat = np.ravel_multi_index([np.ravel(a) % n for a, n in
+                                     zip(np.broadcast_arrays(*arrays), sizes)], sizes)
+    except (ValueError, IndexError, ZeroDivisionError):
+        return True
+    return np.unique(flat).size != flat.size
 
 
 scatter_ = define("scatter", _scatter_impl, internal=True,

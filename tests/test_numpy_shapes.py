@@ -101,6 +101,8 @@ OPS = {
         x, np.array([[1, 0, 1]]), axis=0), (2, 3)),
     "take_along_axis broadcast indices": (lambda M, x: M.take_along_axis(
         x, np.array([[2, 2]]), axis=1), (3, 4)),
+    "take_along_axis broadcast array": (lambda M, x: M.take_along_axis(
+        x, np.array([[0, 3], [1, 1], [2, 0]]), axis=1), (1, 4)),
     # indexing with integer arrays and masks, mixed with slices
     "index repeated": (lambda M, x: x[[0, 2, 2]], (4,)),
     "index repeated rows": (lambda M, x: x[[1, 0, 1]], (2, 3)),
@@ -192,7 +194,7 @@ REFERENCES = {name: _select(name) for name in (
     "diag of a matrix k=1", "diag of a matrix k=-1", "diagonal 3-d", "take flat",
     "take axis repeated", "take negative axis", "take 2-d indices", "take one index",
     "take_along_axis argsort", "take_along_axis repeated", "take_along_axis axis 0",
-    "take_along_axis broadcast indices",
+    "take_along_axis broadcast indices", "take_along_axis broadcast array",
     "tile one count")}  # autograd 1.9's tile gives a wrong gradient for reps=2 on a matrix
 REFERENCES.update({name: _select_or_zero(name) for name in ("pad", "pad pairs", "pad vector")})
 REFERENCES.update({
@@ -388,7 +390,7 @@ def test_rows_read_as_the_program_is_written():
         lambda m: np.take_along_axis(m, np.array([[1], [0]]), axis=1):
             "v1 = take_along_axis(v0, [2×1 int array], axis=1)",
         lambda m: np.expand_dims(m, 0): "v1 = reshape(v0, (1, 2, 3))",
-        lambda m: np.ravel(m): "v1 = reshape(v0, -1)",
+        lambda m: np.ravel(m): "v1 = reshape(v0, 6)",
         lambda m: np.vstack([m[0], m[1]]): "v3 = stack(v1, v2)",
         lambda m: np.hstack([m, m]): "v1 = concatenate(v0, v0, axis=1)",
         lambda m: np.split(m, 3, axis=1)[2]: "v3 = v0[:, 2:3]",

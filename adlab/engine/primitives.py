@@ -378,10 +378,13 @@ getitem_ = define("getitem", lambda x, index: _as_float(x[index]), operator="ind
 
 def _scatter_impl(g, index, shape):
     """Zeros of ``shape`` with ``g`` added at ``index``: assigned where every element is picked
-    at most once (slices, masks, distinct indices), accumulated by the slow ``np.add.at`` only
-    where an index repeats (``x[[0, 2, 2]]``)."""
+    at most once (slices, masks, distinct indices), ``np.add.at`` where an index repeats
+    (``x[[0, 2, 2]]``) -- and where integer arrays alone pick every element of ``g``, whose
+    ``np.add.at`` (numpy 2) is as fast as checking for repeats would be, as it is on small ones."""
     result = np.zeros(shape)
-    if picks_twice(index, shape):
+    arrays = _index_arrays(index, shape)
+    if arrays is not None and (np.size(g) < 256 or _picked(arrays) == np.size(g)
+                               or _repeats(_positions(arrays))):
         np.add.at(result, index, g)
     else:
         result[index] = g
@@ -389,10 +392,17 @@ def _scatter_impl(g, index, shape):
 
 
 def picks_twice(index, shape) -> bool:
-    """Whether ``x[index]`` (x of ``shape``) picks some element more than once: only integer
-    arrays can (a repeated position); True where unsure (np.add.at is right in every case)."""
+    """Whether ``x[index]`` (x of ``shape``) picks some element more than once; True where
+    unsure (np.add.at is right in every case)."""
+    arrays = _index_arrays(index, shape)
+    return arrays is not None and _repeats(_positions(arrays))
+
+
+def _index_arrays(index, shape):
+    """The arrays of ``index`` with the lengths of the axes they index, if it has integer arrays
+    (only they can pick an element twice); else None. ``[]``: not understood (unsure)."""
     index = index if type(index) is tuple else (index,)
-    arrays, axes, axis, integers = [], [], 0, False
+    arrays, axis, integers = [], 0, False
     for i in index:
         if i is None:
             continue
@@ -403,26 +413,50 @@ def picks_twice(index, shape) -> bool:
             axis += 1
         else:
             a = np.asarray(i)
-            if a.dtype == bool and a.ndim:  # a mask picks each element once; with integer
-                arrays += np.nonzero(a)      # arrays it is the positions it picks
-                axes += range(axis, axis + a.ndim)
-                axis += a.ndim
-            elif a.dtype.kind in "iu":
-                arrays.append(a)
-                axes.append(axis)
-                axis += 1
-                integers = True
-            else:
-                return True
-    if not integers:
-        return False
+            if not (a.dtype == bool and a.ndim or a.dtype.kind in "iu") or axis + max(
+                    a.ndim, 1) > len(shape):
+                return []
+            sizes = shape[axis:axis + a.ndim] if a.dtype == bool else shape[axis:axis + 1]
+            arrays.append((a, sizes))
+            axis += len(sizes)
+            integers = integers or a.dtype != bool
+    return arrays if integers else None
+
+
+def _picked(arrays) -> int:
+    """How many positions the index arrays pick (a mask picks its True elements)."""
     try:
-        sizes = [shape[a] for a in axes]
-        flat = np.ravel_multi_index([np.ravel(a) % n for a, n in
-                                     zip(np.broadcast_arrays(*arrays), sizes)], sizes)
+        return math.prod(np.broadcast_shapes(*[(np.count_nonzero(a),) if a.dtype == bool
+                                               else a.shape for a, _ in arrays]))
+    except ValueError:
+        return -1
+
+
+def _positions(arrays):
+    """The positions the index arrays pick, as flat positions in the axes they index; [-1, -1]
+    where not understood."""
+    try:
+        flat, sizes = [], []
+        for a, n in arrays:
+            flat += np.nonzero(a) if a.dtype == bool else [a]
+            sizes += n
+        return np.ravel_multi_index([np.ravel(a) % n for a, n in
+                                     zip(np.broadcast_arrays(*flat), sizes)], sizes)
     except (ValueError, IndexError, ZeroDivisionError):
+        return np.array([-1, -1])
+
+
+def _repeats(positions) -> bool:
+    """Whether a position repeats (counted where they are dense, else sorted: np.unique is
+    slower than either)."""
+    if positions.size < 2:
+        return False
+    if positions.min() < 0:
         return True
-    return np.unique(flat).size != flat.size
+    if positions.max() < 4 * positions.size:
+        return bool(np.bincount(positions).max() > 1)
+    ordered = np.sort(positions)
+    return bool(np.any(ordered[1:] == ordered[:-1]))
 
 
 scatter_ = define("scatter", _scatter_impl, internal=True,

@@ -147,7 +147,7 @@ def repeat(x, repeats, axis=None):
     """Each element of ``x`` repeated ``repeats`` times along ``axis`` (flattened if None), like
     ``numpy.repeat``. Its adjoint sums the adjoints of each element's copies."""
     if axis is None:
-        x, axis = reshape(x, (-1,)), 0
+        x, axis = _flat(x), 0
     shape = _shape(x)
     axis = _axis(axis, len(shape), "repeat")
     counts = _integers(repeats, "repeat: the repeats")
@@ -454,7 +454,7 @@ def take_along_axis(x, indices, axis=-1):
     ``numpy.take_along_axis``; its adjoint puts the adjoints back, adding at repeated indices."""
     indices = _integers(indices, "take_along_axis: the indices")
     if axis is None:
-        x, axis = reshape(x, (-1,)), 0
+        x, axis = _flat(x), 0
     ndim = np.ndim(raw(x))
     axis = _axis(axis, ndim, "take_along_axis")
     if indices.ndim != ndim:
@@ -471,7 +471,7 @@ def take(x, indices, axis=None, out=None, mode="raise"):
         raise InputError("take: out is not supported on traced values.")
     indices = _integers(indices, "take: the indices")
     if axis is None:
-        x, axis = reshape(x, (-1,)), 0
+        x, axis = _flat(x), 0
     axis = _axis(axis, np.ndim(raw(x)), "take")
     n = _shape(x)[axis]
     if mode == "wrap":
@@ -562,7 +562,7 @@ def sort(x, axis=-1, kind=None, order=None, stable=None):
         raise InputError("sort: order sorts structured arrays by field; a traced array holds "
                          "numbers.")
     if axis is None:
-        x, axis = reshape(x, (-1,)), -1
+        x, axis = _flat(x), -1
     ndim = np.ndim(raw(x))
     _axis(axis, ndim, "sort")
     return bind(sort_, x, operator.index(axis))
@@ -586,6 +586,11 @@ for _function in (np.argsort, np.argmax, np.argmin, np.argwhere, np.nonzero, np.
 
 def _reshaped(x, shape):
     return x if _shape(x) == shape else reshape(x, shape)
+
+
+def _flat(x):
+    """``x`` as a vector (itself if it is one)."""
+    return _reshaped(x, (int(np.size(raw(x))),))
 
 
 def _numpy_shape(function, x, *args, what):
@@ -613,7 +618,7 @@ def ravel(x, order="C"):
         x = moveaxis(x, tuple(range(np.ndim(raw(x)))), tuple(range(np.ndim(raw(x))))[::-1])
     elif order not in ("C", "A", "K"):
         raise InputError(f"ravel: order must be 'C' or 'F', not {order!r}.")
-    return reshape(x, (-1,))
+    return _flat(x)
 
 
 def _at_least_nd(ndim, where):

@@ -143,6 +143,7 @@ repeat_sum_ = _entry("repeat_sum", _repeat_sum_impl, internal=True,
                      params=("", "axis", ("n", None)))
 
 
+@implements(np.repeat)
 def repeat(x, repeats, axis=None):
     """Each element of ``x`` repeated ``repeats`` times along ``axis`` (flattened if None), like
     ``numpy.repeat``. Its adjoint sums the adjoints of each element's copies."""
@@ -174,6 +175,7 @@ tile_ = _entry("tile", lambda x, reps: np.tile(x, reps),
                jvp=lambda args, out, t: bind(tile_, t[0], args[1]), vjp=_tile_vjp, params=("",))
 
 
+@implements(np.tile)
 def tile(x, reps):
     """``x`` repeated as a whole ``reps`` times along each axis, like ``numpy.tile``; its
     adjoint sums the adjoints of the tiles."""
@@ -197,13 +199,13 @@ broadcast_to_ = _entry("broadcast_to", _broadcast_to_impl,
                        vjp=lambda k, g, args, out: unbroadcast(g, args[0]), params=("",))
 
 
+@implements(np.broadcast_to)
 def broadcast_to(x, shape):
     """``x`` broadcast to ``shape`` (a read-only view, as numpy gives), like
     ``numpy.broadcast_to``; its adjoint sums over the broadcast axes."""
     shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
     try:
-        np.broadcast_shapes(_shape(x), shape)
-        np.broadcast_to(np.empty(_shape(x)), shape)
+        np.broadcast_to(np.broadcast_to(0.0, _shape(x)), shape)  # numpy's check, without data
     except ValueError:
         raise InputError(f"broadcast_to: an array of shape {_shape(x)} does not broadcast to "
                          f"{shape}: numpy lines shapes up from the right, and each length must "
@@ -218,6 +220,7 @@ flip_ = _entry("flip", lambda x, axes: np.flip(x, axes),
                vjp=lambda k, g, args, out: bind(flip_, g, args[1]), params=(("axis", "None"),))
 
 
+@implements(np.flip)
 def flip(x, axis=None):
     """``x`` with the order of its elements reversed along ``axis`` (all axes if None), like
     ``numpy.flip``; its adjoint is flipped back."""
@@ -228,12 +231,14 @@ def flip(x, axis=None):
     return bind(flip_, x, axes)
 
 
+@implements(np.fliplr)
 def fliplr(x):
     """``x`` reversed left to right (along axis 1), like ``numpy.fliplr``."""
     _at_least(x, 2, "fliplr")
     return flip(x, 1)
 
 
+@implements(np.flipud)
 def flipud(x):
     """``x`` reversed upside down (along axis 0), like ``numpy.flipud``."""
     _at_least(x, 1, "flipud")
@@ -246,6 +251,7 @@ rot90_ = _entry("rot90", lambda x, k, axes: np.rot90(x, k, axes),
                 params=(("k", "1"), ("axes", "(0, 1)")))
 
 
+@implements(np.rot90)
 def rot90(x, k=1, axes=(0, 1)):
     """``x`` turned by ``k`` quarter turns in the plane of ``axes``, like ``numpy.rot90``; its
     adjoint is turned back."""
@@ -263,6 +269,7 @@ moveaxis_ = _entry("moveaxis", lambda x, source, destination: np.moveaxis(x, sou
                    params=("", ""))
 
 
+@implements(np.moveaxis)
 def moveaxis(x, source, destination):
     """``x`` with axes ``source`` moved to positions ``destination``, like ``numpy.moveaxis``."""
     ndim, given_source, given_destination = np.ndim(raw(x)), source, destination
@@ -305,6 +312,7 @@ diag_ = _entry("diag", lambda v, k: np.diag(v, k),
                params=(("k", "0"),))
 
 
+@implements(np.diagonal)
 def diagonal(x, offset=0, axis1=0, axis2=1):
     """The diagonal of ``x`` (``offset`` above it if positive, below if negative) in the plane of
     ``axis1`` and ``axis2``, like ``numpy.diagonal``; its adjoint is put back on the diagonal
@@ -317,6 +325,7 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     return bind(diagonal_, x, operator.index(offset), axis1, axis2)
 
 
+@implements(np.diag)
 def diag(v, k=0):
     """Like ``numpy.diag``: a vector ``v`` on the ``k``-th diagonal of a square matrix of zeros
     (its adjoint reads that diagonal), or the ``k``-th diagonal of a matrix ``v``."""
@@ -329,6 +338,7 @@ def diag(v, k=0):
     return bind(diag_, v, operator.index(k))
 
 
+@implements(np.trace)
 def trace(x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """The sum of the diagonal of ``x``, like ``numpy.trace``: ``sum(diagonal(x))``."""
     if dtype is not None or out is not None:
@@ -347,6 +357,7 @@ def _triangle(name, pick):
         _at_least(x, 1, name)
         return bind(entry, x, operator.index(k))
     triangle.__name__ = triangle.__qualname__ = name
+    implements(getattr(np, name))(triangle)
     where = "on and below" if name == "tril" else "on and above"
     triangle.__doc__ = (f"``x`` with the elements {where} its ``k``-th diagonal kept and the "
                         f"others zero (in the last two axes), like ``numpy.{name}``; its adjoint "
@@ -384,6 +395,7 @@ pad_ = define("pad", lambda x, widths, value: np.pad(x, widths, constant_values=
               tangent_text=_pad_text(False), tangent_latex=_pad_text(True))
 
 
+@implements(np.pad)
 def pad(x, pad_width, mode="constant", **kwargs):
     """``x`` with ``pad_width`` elements of ``constant_values`` (default 0) added before and after
     along each axis, like ``numpy.pad`` in its default ``mode="constant"``; the adjoint is the
@@ -434,7 +446,7 @@ def _put_along_impl(g, indices, axis, shape):
         np.add.at(out, tuple(grid), g)
     else:
         np.put_along_axis(out, np.broadcast_to(indices, g.shape), g, axis)
-    return unbroadcast(out, np.empty(shape)) if target != shape else out
+    return unbroadcast(out, np.broadcast_to(0.0, shape)) if target != shape else out
 
 
 take_along_ = _entry("take_along_axis", lambda x, indices, axis: np.take_along_axis(
@@ -449,6 +461,7 @@ put_along_ = _entry("put_along_axis", _put_along_impl, internal=True,
                     params=("", "axis", "shape"))
 
 
+@implements(np.take_along_axis)
 def take_along_axis(x, indices, axis=-1):
     """The elements of ``x`` at ``indices`` along ``axis`` (flattened if None), like
     ``numpy.take_along_axis``; its adjoint puts the adjoints back, adding at repeated indices."""
@@ -464,6 +477,7 @@ def take_along_axis(x, indices, axis=-1):
     return bind(take_along_, x, indices, axis)
 
 
+@implements(np.take)
 def take(x, indices, axis=None, out=None, mode="raise"):
     """The elements of ``x`` at ``indices`` along ``axis`` (of the flattened ``x`` if None), like
     ``numpy.take``: indexing, ``x[:, indices]``, whose adjoint adds at repeated indices."""
@@ -549,6 +563,7 @@ sort_ = define("sort", lambda x, axis: np.sort(x, axis, kind="stable"),
                     "of the tied inputs' derivatives), as max and min do.")
 
 
+@implements(np.sort)
 def sort(x, axis=-1, kind=None, order=None, stable=None):
     """``x`` sorted along ``axis`` (flattened if None), like ``numpy.sort``.
 
@@ -601,16 +616,19 @@ def _numpy_shape(function, x, *args, what):
         raise InputError(f"{what}: {error}") from None
 
 
+@implements(np.squeeze)
 def squeeze(x, axis=None):
     """``x`` without its axes of length 1 (or those in ``axis``), like ``numpy.squeeze``."""
     return _reshaped(x, _numpy_shape(np.squeeze, x, axis, what="squeeze"))
 
 
+@implements(np.expand_dims)
 def expand_dims(x, axis):
     """``x`` with axes of length 1 inserted at ``axis``, like ``numpy.expand_dims``."""
     return _reshaped(x, _numpy_shape(np.expand_dims, x, axis, what="expand_dims"))
 
 
+@implements(np.ravel)
 def ravel(x, order="C"):
     """The elements of ``x`` as a vector, like ``numpy.ravel`` (row by row; ``order="F"``
     column by column)."""
@@ -635,6 +653,7 @@ for _name, _f in (("atleast_1d", atleast_1d), ("atleast_2d", atleast_2d),
                   ("atleast_3d", atleast_3d)):
     _f.__name__ = _f.__qualname__ = _name
     _f.__doc__ = f"Arrays with at least {_name[-2]} dimension(s), like ``numpy.{_name}``."
+    implements(getattr(np, _name))(_f)
 
 
 # ---------------------------------------------------------------- joins and splits
@@ -650,11 +669,13 @@ def _join(arrays, axis, ndim, promote):
                         for a in arrays], axis=axis)
 
 
+@implements(np.vstack)
 def vstack(arrays, **kwargs):
     """Arrays joined along the first axis (vectors as rows), like ``numpy.vstack``."""
     return _join(arrays, 0, 2, lambda s: (1,) * (2 - len(s)) + s)
 
 
+@implements(np.hstack)
 def hstack(arrays, **kwargs):
     """Arrays joined along the second axis (along the first for vectors and numbers), like
     ``numpy.hstack``."""
@@ -664,11 +685,13 @@ def hstack(arrays, **kwargs):
     return concatenate(arrays, axis=1)
 
 
+@implements(np.dstack)
 def dstack(arrays):
     """Arrays joined along the third axis, like ``numpy.dstack``."""
     return _join(arrays, 2, 3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
 
 
+@implements(np.column_stack)
 def column_stack(arrays):
     """Vectors as the columns of a matrix (matrices joined along their second axis), like
     ``numpy.column_stack``."""
@@ -700,45 +723,40 @@ def _pieces(x, axis, points):
     return [x[head + (slice(start, stop),)] for start, stop in zip(points[:-1], points[1:])]
 
 
+@implements(np.array_split)
 def array_split(x, indices_or_sections, axis=0):
     """``x`` cut along ``axis`` into pieces, like ``numpy.array_split``: a list of slices of
     ``x`` (``x[0:2]``, ``x[2:4]``, ...), each a node of the trace."""
     return _pieces(x, *_split_points(x, indices_or_sections, axis, equal=False))
 
 
+@implements(np.split)
 def split(x, indices_or_sections, axis=0):
     """``x`` cut along ``axis`` into equal pieces (or at the given indices), like
     ``numpy.split``: a list of slices of ``x``."""
     return _pieces(x, *_split_points(x, indices_or_sections, axis, equal=True))
 
 
+@implements(np.hsplit)
 def hsplit(x, indices_or_sections):
     """``split`` along the second axis (the first for a vector), like ``numpy.hsplit``."""
     _at_least(x, 1, "hsplit")
     return split(x, indices_or_sections, axis=1 if np.ndim(raw(x)) > 1 else 0)
 
 
+@implements(np.vsplit)
 def vsplit(x, indices_or_sections):
     """``split`` along the first axis, like ``numpy.vsplit``."""
     _at_least(x, 2, "vsplit")
     return split(x, indices_or_sections, axis=0)
 
 
+@implements(np.dsplit)
 def dsplit(x, indices_or_sections):
     """``split`` along the third axis, like ``numpy.dsplit``."""
     _at_least(x, 3, "dsplit")
     return split(x, indices_or_sections, axis=2)
 
-
-# ---------------------------------------------------------------- numpy's functions on traced values
-
-#: Functions of this module that numpy's functions of the same name come to on traced values.
-ANSWERS = (repeat, tile, broadcast_to, flip, fliplr, flipud, rot90, moveaxis, diagonal, diag,
-           trace, tril, triu, pad, take_along_axis, take, sort, squeeze, expand_dims, ravel,
-           atleast_1d, atleast_2d, atleast_3d, vstack, hstack, dstack, column_stack, split,
-           array_split, hsplit, vsplit, dsplit)
-for _f in ANSWERS:
-    implements(getattr(np, _f.__name__))(_f)
 
 #: Functions composed of the table's entries (not entries themselves), exported beside them.
 COMPOSED = (fliplr, flipud, trace, take, squeeze, expand_dims, ravel, atleast_1d, atleast_2d,

@@ -529,6 +529,7 @@ def test_the_traced_array_methods():
     (lambda x: np.sort(x, order="f"), ad.InputError, "structured"),
     (lambda x: np.vsplit(x[0], 1), ad.InputError, "at least 2"),
     (lambda x: x.sort(), ad.UnsupportedOperationError, "np.sort(x)"),
+    (lambda x: np.sort(x[0, 0]), ad.InputError, "at least 1 dimension"),
 ])
 def test_unsupported_or_wrong_arguments_say_what_to_do(call, error, words):
     with pytest.raises(error) as info:

@@ -149,6 +149,7 @@ def repeat(x, repeats, axis=None):
     ``numpy.repeat``. Its adjoint sums the adjoints of each element's copies."""
     if axis is None:
         x, axis = _flat(x), 0
+    _at_least(x, 1, "repeat along an axis")
     shape = _shape(x)
     axis = _axis(axis, len(shape), "repeat")
     counts = _integers(repeats, "repeat: the repeats")
@@ -468,6 +469,7 @@ def take_along_axis(x, indices, axis=-1):
     indices = _integers(indices, "take_along_axis: the indices")
     if axis is None:
         x, axis = _flat(x), 0
+    _at_least(x, 1, "take_along_axis")
     ndim = np.ndim(raw(x))
     axis = _axis(axis, ndim, "take_along_axis")
     if indices.ndim != ndim:
@@ -578,8 +580,8 @@ def sort(x, axis=-1, kind=None, order=None, stable=None):
                          "numbers.")
     if axis is None:
         x, axis = _flat(x), -1
-    ndim = np.ndim(raw(x))
-    _axis(axis, ndim, "sort")
+    _at_least(x, 1, "sort")
+    _axis(axis, np.ndim(raw(x)), "sort")
     return bind(sort_, x, operator.index(axis))
 
 

@@ -413,7 +413,7 @@ def _index_arrays(index, shape):
             axis += 1
         else:
             a = np.asarray(i)
-            if not (a.dtype == bool and a.ndim or a.dtype.kind in "iu") or axis + max(
+            if not (a.dtype == bool and a.ndim or a.dtype.kind in "iu") or axis + builtins.max(
                     a.ndim, 1) > len(shape):
                 return []
             sizes = shape[axis:axis + a.ndim] if a.dtype == bool else shape[axis:axis + 1]
@@ -424,7 +424,9 @@ def _index_arrays(index, shape):
 
 
 def _picked(arrays) -> int:
-    """How many positions the index arrays pick (a mask picks its True elements)."""
+    """How many positions the index arrays pick (a mask picks its True elements); -1: unknown."""
+    if not arrays:
+        return -1
     try:
         return math.prod(np.broadcast_shapes(*[(np.count_nonzero(a),) if a.dtype == bool
                                                else a.shape for a, _ in arrays]))
@@ -435,6 +437,8 @@ def _picked(arrays) -> int:
 def _positions(arrays):
     """The positions the index arrays pick, as flat positions in the axes they index; [-1, -1]
     where not understood."""
+    if not arrays:
+        return np.array([-1, -1])
     try:
         flat, sizes = [], []
         for a, n in arrays:

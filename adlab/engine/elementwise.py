@@ -267,3 +267,6 @@ implements(np.round)(_numpy_round)
 implements(np.around)(_numpy_round)
 implements(np.fix)(_numpy_fix)
 implements(np.sinc)(sinc)
+
+#: Functions composed of entries: none here (round and clip are their entries' functions).
+COMPOSED = ()

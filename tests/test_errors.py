@@ -29,7 +29,7 @@ def assert_lists_supported_operations(text):
     ("math.exp", lambda x: math.exp(x * 2.0), ["float", "math"]),
     ("np.floor", lambda x: np.floor(x), ["numpy.floor"]),
     ("np.arcsinh", lambda x: np.arcsinh(x), ["arcsinh"]),
-    ("np.cumsum", lambda x: np.cumsum(x), ["cumsum"]),
+    ("np.nancumsum", lambda x: np.nancumsum(x), ["nancumsum"]),
     ("float()", lambda x: float(x), ["float"]),
     ("int()", lambda x: int(x), ["int"]),
     ("round", lambda x: round(x), ["round"]),

@@ -166,6 +166,13 @@ class Traced:
     def max(self, axis=None, keepdims=False): return np.max(self, axis=axis, keepdims=keepdims)
     def min(self, axis=None, keepdims=False): return np.min(self, axis=axis, keepdims=keepdims)
     def dot(self, other): return np.dot(self, other)
+    def prod(self, axis=None, keepdims=False): return np.prod(self, axis=axis, keepdims=keepdims)
+    def cumsum(self, axis=None): return np.cumsum(self, axis=axis)
+    def cumprod(self, axis=None): return np.cumprod(self, axis=axis)
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """``np.sin(x)``: the table's entry for that ufunc; comparisons read the values."""

@@ -222,6 +222,10 @@ def test_einsum_errors_say_which_forms_work():
         ad.grad(lambda x: np.sum(np.einsum("ijk->i", x)))(x)
     with pytest.raises(ad.InputError, match="the output must have one too"):
         ad.grad(lambda x: np.sum(np.einsum("...j->j", x)))(np.ones((2, 3, 4)))
+    with pytest.raises(ad.InputError, match=r"must name each index once.*\('k' is in none\)"):
+        ad.grad(lambda x: np.sum(np.einsum("ij->ik", x)))(x)
+    with pytest.raises(ad.InputError, match=r"must name each index once"):
+        ad.grad(lambda x: np.sum(np.einsum("ij->ii", x)))(x)
     with pytest.raises(ad.InputError, match="not made of letters"):
         ad.grad(lambda x: np.sum(np.einsum("i1->i", x)))(x)
     with pytest.raises(ad.InputError, match="einsum: complex numbers are out of scope"):

@@ -111,6 +111,8 @@ def test_prod_initial_and_the_method():
           lambda x: anp.sum(anp.prod(x, axis=0) * 2.5), (x,))
     check(lambda x: np.sum(x.prod(axis=1, keepdims=True)),
           lambda x: anp.sum(anp.prod(x, axis=1, keepdims=True)), (x,))
+    check(lambda x: np.sum(np.prod(x, axis=0, where=True)),  # numpy's default, said out loud
+          lambda x: anp.sum(anp.prod(x, axis=0)), (x,))
 
 
 # ---------------------------------------------------------------- cumsum

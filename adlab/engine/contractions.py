@@ -47,10 +47,11 @@ def real_only(name, *values):
 
 
 def refuse(name, **given):
-    """The clear error for numpy arguments adlab does not take (``out=``, ``where=``...); None
-    (and a float ``dtype``) is what numpy does anyway."""
+    """The clear error for numpy arguments adlab does not take (``out=``, ``where=``...); None,
+    a float ``dtype`` and ``where=True`` are what numpy does anyway."""
     refused = sorted(key for key, value in given.items()
-                     if value is not None and not (key == "dtype" and value in FLOAT))
+                     if value is not None and not (key == "dtype" and value in FLOAT)
+                     and not (key == "where" and value is True))
     if refused:
         raise unsupported(f"numpy.{name} with arguments {refused} ("
                           + "; ".join(f"{key}: {INSTEAD[key]}" for key in refused) + ")")
@@ -220,6 +221,12 @@ def explicit_subscripts(subscripts: str, shapes) -> str:
     broadcast = "".join(unused[:longest])  # the ellipsis' axes, aligned from the right
     terms = [w.replace("...", broadcast[longest - n:] if n else "") for w, n in zip(terms, lengths)]
     if arrow:
+        named = output.replace("...", "")
+        strays = sorted(set(named) - set("".join(terms)))
+        if strays or len(set(named)) != len(named):
+            raise _einsum_error(f"the output {output!r} must name each index once, and only "
+                                f"indices of the operands" + (f" ({strays[0]!r} is in none)"
+                                                              if strays else ""))
         if broadcast and "..." not in output:
             raise _einsum_error(f"{subscripts!r}: the operands have axes under the ellipsis, so "
                                 f"the output must have one too (as numpy requires)")
@@ -239,8 +246,7 @@ def einsum(*args, out=None, optimize=False, **kwargs):
     recorded row writes the subscripts out explicitly (``einsum('ij,jk->ik', v1, v2)``).
     ``optimize`` is accepted (the value is the same); ``out``, ``dtype`` and the like are not.
     """
-    refuse("einsum", out=out, dtype=kwargs.get("dtype"))  # order=, casting=, optimize=: the
-    # value is the same
+    refuse("einsum", out=out, dtype=kwargs.get("dtype"))  # order, casting, optimize: same value
     if not args:
         raise _einsum_error("no subscripts and no operands were given")
     if isinstance(args[0], str):
@@ -397,7 +403,7 @@ def _inner_layout(shape_a, shape_b):
 
 
 inner_, _inner = contraction("inner", np.inner, _inner_layout,
-                     domain="the last axes of the two arrays must have the same length")
+                             domain="the last axes of the two arrays must have the same length")
 
 
 def inner(a, b):

@@ -63,9 +63,9 @@ def checked_axis(axis, ndim, name, several=True):
         raise InputError(f"{name}: axis={axis!r} must be None or one axis (an integer).")
     for a in items:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool) or not -ndim <= a < ndim:
+            valid = f"None or integers from {-ndim} to {ndim - 1}" if ndim else "None (a number)"
             raise InputError(f"{name}: axis={axis!r} does not name an axis of an array with "
-                             f"{ndim} dimension(s); give None or integers from {-ndim} to "
-                             f"{ndim - 1}.")
+                             f"{ndim} dimension(s); give {valid}.")
     if len({int(a) % ndim for a in items}) != len(items):
         raise InputError(f"{name}: axis={axis!r} names an axis twice.")
     return tuple(int(a) for a in axis) if isinstance(axis, tuple) else int(axis)
@@ -84,17 +84,20 @@ def recurrence(a, b, axis: int, reverse=False):
     n = np.shape(raw(b))[axis]
     d = 1
     while d < n:
-        if reverse:
+        if reverse:  # the last d are done; each other i reaches to i + d
             kept, todo, partner = slice(n - d, None), slice(None, n - d), slice(d, None)
-        else:
+        else:        # the first d are done; each other i reaches to i - d
             kept, todo, partner = slice(None, d), slice(d, None), slice(None, n - d)
         kept, todo, partner = _at(axis, kept), _at(axis, todo), _at(axis, partner)
 
-        def joined(updated, values):
-            pieces = [updated, values[kept]] if reverse else [values[kept], updated]
+        def updated(values, new):
+            """``values`` with ``new`` in the place of the elements not yet done."""
+            pieces = [new, values[kept]] if reverse else [values[kept], new]
             return concatenate(pieces, axis=axis)
-        b, a = (joined(b[todo] + a[todo] * b[partner], b),  # B_i + A_i B_(i-d), A_i A_(i-d)
-                joined(a[todo] * a[partner], a) if 2 * d < n else a)
+        if 2 * d < n:  # B_i + A_i B_(i∓d), and A_i A_(i∓d) for the next step
+            a, b = updated(a, a[todo] * a[partner]), updated(b, b[todo] + a[todo] * b[partner])
+        else:
+            b = updated(b, b[todo] + a[todo] * b[partner])
         d *= 2
     return b
 

@@ -195,6 +195,11 @@ def test_dot_every_case(shapes):
     check(lambda a, b: np.sum(np.sin(np.dot(a, b))), lambda a, b: anp.sum(anp.sin(anp.dot(a, b))),
           (a, b))
     assert np.allclose(ad.dot(a, b), np.dot(a, b), rtol=1e-14)
+    if shapes[0]:
+        def f(a):
+            return np.dot(a, b)
+        assert np.allclose(ad.jacobian(f, mode="forward")(a), ad.jacobian(f, mode="reverse")(a),
+                           rtol=1e-13, atol=1e-15)
 
 
 def test_dot_records_matmul_where_numpy_says_it_is_one_and_tensordot_beyond():

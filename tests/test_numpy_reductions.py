@@ -304,6 +304,20 @@ def test_average_returned_is_numpys(axis, w_shape):
         assert np.array_equal(g, np.full(w.shape, reached))
 
 
+def test_average_jacobians_and_rows():
+    x, w = _data((3, 4)), _data((4,), 0.5, 1.5)
+
+    def f(w):
+        return np.average(x, axis=1, weights=w)
+    assert np.allclose(ad.jacobian(f, mode="forward")(w), ad.jacobian(f, mode="reverse")(w),
+                       rtol=1e-13, atol=1e-15)
+    # composed of entries: the rows say what it computes, sum(a × w) / sum(w)
+    formulas = [r.formula for r in ad.reverse(lambda x, w: np.sum(np.average(
+        x, axis=1, weights=w)), (x, w)).primal_rows]
+    assert formulas[2:7] == ["v1 = reshape(v0, 1, 4)", "v2 = sum(v1)", "v3 = v-1 × v1",
+                             "v4 = sum(v3)", "v5 = v4 / v2"], formulas
+
+
 def test_average_second_order():
     x, w = _data((3, 4)), _data((4,), 0.5, 1.5)
     z = np.concatenate([x.ravel(), w])

@@ -47,7 +47,7 @@ def test_ndarray_on_the_left_defers_to_traced_values():
 
 @pytest.mark.parametrize("call, name", [
     (lambda x: np.nancumsum(x), "numpy.nancumsum"),
-    (lambda x: np.sort(x), "numpy.sort"),
+    (lambda x: np.partition(x, 1), "numpy.partition"),
     (lambda x: np.nanprod(x), "numpy.nanprod"),
     (lambda x: np.linalg.norm(x), "numpy.linalg.norm"),
     (lambda x: np.floor(x), "numpy.floor"),

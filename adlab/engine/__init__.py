@@ -21,14 +21,14 @@ methods, exercises); tests/test_layers.py checks it.
 from __future__ import annotations
 
 from . import arrays, primitives
-from . import contractions, reductions
+from . import contractions, reductions, shapes
 from .recording import Recording, record
 from .sweeps import adjoint_sweep, count_sweeps, tangent_sweep
 from .tape import PRIMITIVES, Tape, Traced, bind, raw
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 #: The modules that define the table's entries, each with a function of the entry's name.
-TABLE_MODULES = (arrays, contractions, reductions, primitives)
+TABLE_MODULES = (shapes, arrays, contractions, reductions, primitives)
 
 
 def _function(name):

@@ -28,7 +28,7 @@ def assert_lists_supported_operations(text):
     ("math.exp", lambda x: math.exp(x * 2.0), ["float", "math"]),
     ("np.fmod", lambda x: np.fmod(x, 2.0), ["numpy.fmod"]),
     ("np.arcsinh", lambda x: np.arcsinh(x), ["arcsinh"]),
-    ("np.cumsum", lambda x: np.cumsum(x), ["cumsum"]),
+    ("np.nancumsum", lambda x: np.nancumsum(x), ["nancumsum"]),
     ("float()", lambda x: float(x), ["float"]),
     ("int()", lambda x: int(x), ["int"]),
     ("int(math.floor())", lambda x: int(math.floor(x)), ["int"]),

@@ -21,8 +21,7 @@ methods, exercises); tests/test_layers.py checks it.
 from __future__ import annotations
 
 from . import arrays, primitives
-from . import elementwise
-from . import shapes
+from . import contractions, elementwise, reductions, shapes
 from .recording import Recording, record
 from .sweeps import adjoint_sweep, count_sweeps, tangent_sweep
 from .tape import PRIMITIVES, Tape, Traced, bind, raw
@@ -31,7 +30,7 @@ from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 #: The modules that define the table's entries, the last ones first (a later module may wrap an
 #: earlier entry in a function of the same name). Each has ``COMPOSED``: its functions made of
 #: entries. A new module of operations is one line here and one import above.
-OPERATION_MODULES = (elementwise, shapes, arrays, primitives)
+OPERATION_MODULES = (reductions, contractions, elementwise, shapes, arrays, primitives)
 
 
 def _function(name):

@@ -168,6 +168,13 @@ class Traced:
     def dot(self, other): return np.dot(self, other)
     def clip(self, min=None, max=None): return np.clip(self, min, max)  # noqa: A002
     def round(self, decimals=0): return np.round(self, decimals)
+    def prod(self, axis=None, keepdims=False): return np.prod(self, axis=axis, keepdims=keepdims)
+    def cumsum(self, axis=None): return np.cumsum(self, axis=axis)
+    def cumprod(self, axis=None): return np.cumprod(self, axis=axis)
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
     def squeeze(self, axis=None): return np.squeeze(self, axis=axis)
     def repeat(self, repeats, axis=None): return np.repeat(self, repeats, axis=axis)
     def take(self, indices, axis=None, mode="raise"): return np.take(self, indices, axis, mode=mode)

@@ -43,6 +43,8 @@ FUNCTIONS.update((f.__name__, f) for f in arrays.COMPOSED)
 ELEMENTARY = {name: f for name, f in FUNCTIONS.items()
               if name in PRIMITIVES and PRIMITIVES[name].elementwise}
 
+from . import linalg  # noqa: E402 - np.linalg's entries: ad.linalg.inv, not top-level functions
+
 __all__ = ["FUNCTIONS", "ELEMENTARY", "PRIMITIVES", "Recording", "Tape", "Traced",
            "adjoint_sweep", "bind", "count_sweeps", "grad", "hessian", "jacobian", "jvp", "raw",
            "record", "tangent_sweep", "value_and_grad", "vjp"]

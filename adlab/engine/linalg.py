@@ -34,7 +34,7 @@ from ..errors import InputError
 from . import arrays as A
 from . import primitives as P
 from .primitives import define
-from .tape import bind, implements, raw
+from .tape import implements, raw
 
 EighResult = type(np.linalg.eigh(np.eye(1)))
 QRResult = type(np.linalg.qr(np.eye(1)))
@@ -196,17 +196,13 @@ inv_ = define("inv", _inv_impl,
               tangent_latex="-{0}^{{-1}} {d0} {0}^{{-1}}")
 
 
-def _inv(a):
-    return bind(inv_, a)
-
-
 @implements(np.linalg.inv)
 def inv(a):
     """The inverse of a square matrix (or of each matrix of a stack), like ``np.linalg.inv``.
 
     d inv(A) = -A⁻¹ dA A⁻¹, so for B = inv(A): Ā = -A⁻ᵀ B̄ A⁻ᵀ. A singular A is a DomainError.
     """
-    return _inv(_matrix_argument(a, "inv"))
+    return inv_(_matrix_argument(a, "inv"))
 
 
 # ---------------------------------------------------------------- solve
@@ -235,13 +231,13 @@ def _solve_jvp(args, out, t):
     if t[0] is not None:  # d(a⁻¹ b) = a⁻¹ (db - da x)
         term = -_mm(t[0], _columns(out, vector))
         rhs = term if rhs is None else rhs + term
-    return _uncolumns(_solve(a, rhs), vector)
+    return _uncolumns(solve_(a, rhs), vector)
 
 
 def _solve_vjp(k, g, args, out):
     a, b = args
     vector = np.ndim(raw(b)) == 1
-    b_bar = _solve(_T(a), _columns(g, vector))  # b̄ = a⁻ᵀ x̄
+    b_bar = solve_(_T(a), _columns(g, vector))  # b̄ = a⁻ᵀ x̄
     if k == 1:
         return P.unbroadcast(_uncolumns(b_bar, vector), b)
     return P.unbroadcast(-_mm(b_bar, _T(_columns(out, vector))), a)  # ā = -b̄ xᵀ
@@ -251,10 +247,6 @@ solve_ = define("solve", _solve_impl, jvp_rule=_solve_jvp, vjp_rule=_solve_vjp,
                 text="solve({0}, {1})", latex="{0}^{{-1}} {1}",
                 tangent_text=("-solve({0}, {d0} @ solve({0}, {1}))", "solve({0}, {d1})"),
                 tangent_latex=("-{0}^{{-1}} {d0} {0}^{{-1}} {1}", "{0}^{{-1}} {d1}"))
-
-
-def _solve(a, b):
-    return bind(solve_, a, b)
 
 
 @implements(np.linalg.solve)
@@ -278,7 +270,7 @@ def solve(a, b):
     if not fits:
         raise InputError(f"np.linalg.solve: b of shape {sb} does not fit a of shape {sa}: b must "
                          f"be a vector ({sa[-1]},) or a (stack of) matrices (..., {sa[-1]}, k).")
-    return _solve(a, b)
+    return solve_(a, b)
 
 
 # ---------------------------------------------------------------- det and slogdet
@@ -287,7 +279,7 @@ def _cofactors(a, det_a):
     """The cofactor matrix of ``a``, the derivative of its determinant: det(a) a⁻ᵀ, or, where a
     matrix is singular (det = 0), each cofactor as the determinant of a minor (exact there too)."""
     if np.all(raw(det_a) != 0):
-        return _per_matrix(det_a) * _T(_inv(a))
+        return _per_matrix(det_a) * _T(inv_(a))
     n = np.shape(raw(a))[-1]
     if n > LARGEST_MINORS:
         raise ValueError(f"the matrix is singular; det's derivative there is its cofactor matrix, "
@@ -297,7 +289,7 @@ def _cofactors(a, det_a):
     keep = keep.reshape(n, n - 1)
     minors = a[..., keep[:, None, :, None], keep[None, :, None, :]]  # (..., n, n, n-1, n-1)
     signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
-    return _det(minors) * signs
+    return det_(minors) * signs
 
 
 det_ = define("det", lambda a: A._scalar(np.linalg.det(a)),
@@ -308,10 +300,6 @@ det_ = define("det", lambda a: A._scalar(np.linalg.det(a)),
               tangent_latex=r"\operatorname{{tr}}(\operatorname{{adj}}({0}) {d0})")
 
 
-def _det(a):
-    return bind(det_, a)
-
-
 @implements(np.linalg.det)
 def det(a):
     """The determinant of a square matrix (or of each of a stack), like ``np.linalg.det``.
@@ -319,7 +307,7 @@ def det(a):
     Its derivative is the cofactor matrix, ``det(a) a⁻ᵀ`` (Jacobi's formula); at a singular matrix
     adlab computes the cofactors from the minors, so the derivative is exact there too.
     """
-    return _det(_matrix_argument(a, "det"))
+    return det_(_matrix_argument(a, "det"))
 
 
 def _logabsdet_impl(a):
@@ -331,8 +319,8 @@ def _logabsdet_impl(a):
 
 logabsdet_ = define(
     "logabsdet", _logabsdet_impl,
-    jvp_rule=lambda args, out, t: P.sum(_T(_inv(args[0])) * t[0], axis=(-2, -1)),
-    vjp_rule=lambda k, g, args, out: _per_matrix(g) * _T(_inv(args[0])),
+    jvp_rule=lambda args, out, t: P.sum(_T(inv_(args[0])) * t[0], axis=(-2, -1)),
+    vjp_rule=lambda k, g, args, out: _per_matrix(g) * _T(inv_(args[0])),
     text="ln|det {0}|", latex=r"\ln\left|\det {0}\right|",
     tangent_text="tr(inv({0}) @ {d0})", tangent_latex=r"\operatorname{{tr}}({0}^{{-1}} {d0})")
 
@@ -344,7 +332,7 @@ def slogdet(a):
     A singular matrix (ln|det| = -inf) is a DomainError."""
     a = _matrix_argument(a, "slogdet")
     sign = A._scalar(np.linalg.slogdet(raw(a)).sign)
-    return SlogdetResult(sign, bind(logabsdet_, a))
+    return SlogdetResult(sign, logabsdet_(a))
 
 
 # ---------------------------------------------------------------- cholesky
@@ -367,13 +355,13 @@ def _phi(x):
 def _cholesky_jvp(args, out, t):
     # dL = L Φ(L⁻¹ dA L⁻ᵀ), dA symmetrised
     da = (t[0] + _T(t[0])) * 0.5
-    return _mm(out, _phi(_solve(out, _T(_solve(out, da)))))
+    return _mm(out, _phi(solve_(out, _T(solve_(out, da)))))
 
 
 def _cholesky_vjp(k, g, args, out):
     # S = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹, Ā = (S + Sᵀ) / 2 (Murray 2016, as autograd)
     lt = _T(out)
-    s = _solve(lt, _T(_solve(lt, _T(_phi(_mm(lt, g))))))
+    s = solve_(lt, _T(solve_(lt, _T(_phi(_mm(lt, g))))))
     return (s + _T(s)) * 0.5
 
 
@@ -388,7 +376,7 @@ def cholesky(a, upper=False):
     """The Cholesky factor L (lower triangular, ``a = L Lᵀ``) of a symmetric positive-definite
     matrix, like ``np.linalg.cholesky`` (``upper=True``: ``Lᵀ``). The derivative is taken along
     symmetric perturbations of ``a`` and is symmetric (Murray 2016; autograd, JAX)."""
-    factor = bind(cholesky_, _matrix_argument(a, "cholesky"))
+    factor = cholesky_(_matrix_argument(a, "cholesky"))
     return _T(factor) if upper else factor
 
 
@@ -425,7 +413,7 @@ def _require_moving_together(values, d, what):
 
 
 def _eigenvalues_jvp(args, out, t):
-    dp = _projected(_eigenvectors(args[0]), t)
+    dp = _projected(eigenvectors_(args[0]), t)
     _require_moving_together(out, dp, "eigenvalues")
     n = np.shape(raw(out))[-1]
     return P.sum(dp * np.eye(n), axis=-1)  # dλ = diag(Vᵀ dA V)
@@ -433,7 +421,7 @@ def _eigenvalues_jvp(args, out, t):
 
 def _eigenvalues_vjp(k, g, args, out):
     _require_alike_where_repeated(out, g, "eigenvalues")
-    v = _eigenvectors(args[0])
+    v = eigenvectors_(args[0])
     return _mm(v * _as_row(g), _T(v))  # V diag(λ̄) Vᵀ
 
 
@@ -446,14 +434,14 @@ def _inverse_gaps(values, squared=False):
 
 
 def _eigenvectors_jvp(args, out, t):
-    w = _eigenvalues(args[0])
+    w = eigenvalues_(args[0])
     _require_distinct(w, "eigenvalues", "their eigenvectors", FORWARD_HINT.format(
         "eigenvalues", "np.linalg.eigvalsh(a)"))
     return _mm(out, _inverse_gaps(w) * _projected(out, t))  # dV = V (F ∘ Vᵀ dA V)
 
 
 def _eigenvectors_vjp(k, g, args, out):
-    w = _eigenvalues(args[0])
+    w = eigenvalues_(args[0])
     _require_distinct(w, "eigenvalues", "their eigenvectors")
     abar = _mm(_mm(out, _inverse_gaps(w) * _mm(_T(out), g)), _T(out))  # V (F ∘ Vᵀ V̄) Vᵀ
     return (abar + _T(abar)) * 0.5
@@ -472,14 +460,6 @@ eigenvectors_ = define("eigh_vectors", _eigh_impl("vectors"),
                                      r"{{\lambda_j - \lambda_i}}")
 
 
-def _eigenvalues(a):
-    return bind(eigenvalues_, a)
-
-
-def _eigenvectors(a):
-    return bind(eigenvectors_, a)
-
-
 @implements(np.linalg.eigh)
 def eigh(a, UPLO="L"):  # noqa: N803 - numpy's name
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, like ``np.linalg.eigh``:
@@ -490,13 +470,13 @@ def eigh(a, UPLO="L"):  # noqa: N803 - numpy's name
     eigenvectors have no derivative (DerivativeError).
     """
     a = _matrix_argument(a, "eigh")
-    return EighResult(_eigenvalues(a), _eigenvectors(a))
+    return EighResult(eigenvalues_(a), eigenvectors_(a))
 
 
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):  # noqa: N803
     """The eigenvalues of a symmetric matrix, ascending, like ``np.linalg.eigvalsh``."""
-    return _eigenvalues(_matrix_argument(a, "eigvalsh"))
+    return eigenvalues_(_matrix_argument(a, "eigvalsh"))
 
 
 # ---------------------------------------------------------------- qr (reduced, m >= n)
@@ -517,9 +497,9 @@ def _require_independent_columns(r):
 def _qr_tangent(args, t):
     """(B, dA R⁻¹, Q, R): dQ = dA R⁻¹ - Q B and dR = B R, with X = Qᵀ dA R⁻¹ and
     B = triu(X) + tril(X, -1)ᵀ (QᵀdQ antisymmetric, dR R⁻¹ upper triangular)."""
-    q, r = _qr_q(args[0]), _qr_r(args[0])
+    q, r = qr_q_(args[0]), qr_r_(args[0])
     _require_independent_columns(r)
-    da_rinv = _T(_solve(_T(r), _T(t[0])))
+    da_rinv = _T(solve_(_T(r), _T(t[0])))
     x = _mm(_T(q), da_rinv)
     n = np.shape(raw(r))[-1]
     lower = x * _lower(n, -1)
@@ -535,7 +515,7 @@ def _qr_adjoint(a, q, r, q_bar, r_bar):
     lhs = _mm(q, upper + _T(m) * _lower(n, -1))
     if q_bar is not None:
         lhs = q_bar + lhs
-    return _T(_solve(r, _T(lhs)))  # lhs R⁻ᵀ
+    return _T(solve_(r, _T(lhs)))  # lhs R⁻ᵀ
 
 
 def _qr_q_jvp(args, out, t):
@@ -549,23 +529,15 @@ def _qr_r_jvp(args, out, t):
 
 
 qr_q_ = define("qr_q", _qr_impl(0), jvp_rule=_qr_q_jvp,
-               vjp_rule=lambda k, g, args, out: _qr_adjoint(args[0], out, _qr_r(args[0]), g, None),
+               vjp_rule=lambda k, g, args, out: _qr_adjoint(args[0], out, qr_r_(args[0]), g, None),
                text="qr({0}).Q", latex=r"Q({0})",
                tangent_text="{d0} R⁻¹ - Q B, B = triu(X) + tril(X, -1)ᵀ, X = Qᵀ {d0} R⁻¹",
                tangent_latex=r"{d0} R^{{-1}} - Q B")
 qr_r_ = define("qr_r", _qr_impl(1), jvp_rule=_qr_r_jvp,
-               vjp_rule=lambda k, g, args, out: _qr_adjoint(args[0], _qr_q(args[0]), out, None, g),
+               vjp_rule=lambda k, g, args, out: _qr_adjoint(args[0], qr_q_(args[0]), out, None, g),
                text="qr({0}).R", latex=r"R({0})",
                tangent_text="B R, B = triu(X) + tril(X, -1)ᵀ, X = Qᵀ {d0} R⁻¹",
                tangent_latex=r"B R")
-
-
-def _qr_q(a):
-    return bind(qr_q_, a)
-
-
-def _qr_r(a):
-    return bind(qr_r_, a)
 
 
 @implements(np.linalg.qr)
@@ -586,11 +558,11 @@ def qr(a, mode="reduced"):
         raise InputError(f"np.linalg.qr: mode={mode!r} is not supported on traced values; use "
                          f"mode='reduced' (Q and R) or mode='r' (R alone).")
     if m >= n:
-        q, r = _qr_q(a), _qr_r(a)
+        q, r = qr_q_(a), qr_r_(a)
     else:
         left = a[..., :, :m]
-        q = _qr_q(left)
-        r = A.concatenate([_qr_r(left), _mm(_T(q), a[..., :, m:])], axis=-1)
+        q = qr_q_(left)
+        r = A.concatenate([qr_r_(left), _mm(_T(q), a[..., :, m:])], axis=-1)
     return r if mode == "r" else QRResult(q, r)
 
 
@@ -612,7 +584,7 @@ def _require_nonzero(s, what):
 
 
 def _svd_parts(a):
-    return _svd_u(a), _svd_s(a), _svd_vh(a)
+    return svd_u_(a), svd_s_(a), svd_vh_(a)
 
 
 def _singular_values_jvp(args, out, t):
@@ -704,18 +676,6 @@ svd_vh_ = define("svd_vh", _svd_impl(2), jvp_rule=_svd_vh_jvp, vjp_rule=_svd_vh_
                  tangent_latex=r"(V (F \circ (S\, dP + dP^T S)) + (I - V V^T) {d0}^T U S^{{-1}})^T")
 
 
-def _svd_u(a):
-    return bind(svd_u_, a)
-
-
-def _svd_s(a):
-    return bind(svd_s_, a)
-
-
-def _svd_vh(a):
-    return bind(svd_vh_, a)
-
-
 @implements(np.linalg.svd)
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """The singular value decomposition ``a = U diag(S) Vh``, like ``np.linalg.svd``: three
@@ -728,13 +688,13 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """
     a = _matrix_argument(a, "svd", square=False)
     if not compute_uv:
-        return _svd_s(a)
+        return svd_s_(a)
     m, n = np.shape(raw(a))[-2:]
     if full_matrices and m != n:
         raise InputError(f"np.linalg.svd(a) of a {m}×{n} matrix with full_matrices=True: the "
                          f"extra {'columns of U' if m > n else 'rows of Vh'} are not unique, so "
                          f"they have no derivative; use np.linalg.svd(a, full_matrices=False).")
-    return SVDResult(_svd_u(a), _svd_s(a), _svd_vh(a))
+    return SVDResult(svd_u_(a), svd_s_(a), svd_vh_(a))
 
 
 # ---------------------------------------------------------------- norm
@@ -884,7 +844,7 @@ def _singular_value_norm(x, ord, axes, keepdims):  # noqa: A002
     shape = np.shape(raw(x))
     if tuple(axes) != (len(shape) - 2, len(shape) - 1):  # the matrices' axes last
         x = A.transpose(x, [i for i in range(len(shape)) if i not in axes] + list(axes))
-    s = _svd_s(x)
+    s = svd_s_(x)
     y = P.sum(s, axis=-1) if ord == "nuc" else (A.max if ord == 2 else A.min)(s, axis=-1)
     return P.reshape(y, A._kept_shape(shape, axes)) if keepdims else y
 
@@ -905,7 +865,7 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - numpy's name
     kind, axes = _norm_axes(ord, axis, np.ndim(raw(x)))
     if kind == "matrix" and (ord == "nuc" or (not isinstance(ord, str) and ord in (2, -2))):
         return _singular_value_norm(x, ord, axes, keepdims)
-    return bind(norm_, x, ord, axis, keepdims)
+    return norm_(x, ord, axis, keepdims)
 
 
 @implements(np.linalg.vector_norm)
@@ -937,7 +897,7 @@ def matrix_power(a, n):
     if not isinstance(n, (int, np.integer)):
         raise InputError(f"np.linalg.matrix_power needs an integer exponent, not {n!r}.")
     if n < 0:
-        a, n = _inv(a), -n
+        a, n = inv_(a), -n
     result, square = None, a
     while n:
         if n & 1:

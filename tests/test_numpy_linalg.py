@@ -532,6 +532,8 @@ def test_forward_and_reverse_jacobians_agree(name):
     (lambda a: np.linalg.norm(a, 3), ad.InputError, "matrix norm needs"),
     (lambda a: np.linalg.norm(a[None], 1), ad.InputError, "needs axis"),
     (lambda a: np.linalg.matrix_power(a, 0.5), ad.InputError, "integer exponent"),
+    (lambda a: np.linalg.norm(a * 1j), ad.InputError, "complex arrays"),
+    (lambda a: np.linalg.eigh(a * 1j)[0], ad.InputError, "complex matrices"),
     (lambda a: np.linalg.inv(a * 0.0), ad.DomainError, r"v2 = inv\(v1\) .*singular"),
     (lambda a: np.linalg.slogdet(a * 0.0)[1], ad.DomainError, r"ln\|det v1\|.*-inf"),
     (lambda a: np.linalg.cholesky(a - 10 * np.eye(3)), ad.DomainError, "not positive definite"),

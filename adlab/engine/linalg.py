@@ -871,6 +871,8 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - numpy's name
 @implements(np.linalg.vector_norm)
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
     """``np.linalg.vector_norm``: the ``ord``-norm over ``axis`` (None: every axis; or several)."""
+    if isinstance(x, (list, tuple)):
+        x = A.array(x)
     shape = np.shape(raw(x))
     if axis is None or (isinstance(axis, (tuple, list)) and len(axis) != 1):
         axes = tuple(range(len(shape))) if axis is None else tuple(a % len(shape) for a in axis)

@@ -47,7 +47,7 @@ def test_ndarray_on_the_left_defers_to_traced_values():
 
 @pytest.mark.parametrize("call, name", [
     (lambda x: np.cumsum(x), "numpy.cumsum"),
-    (lambda x: np.sort(x), "numpy.sort"),
+    (lambda x: np.partition(x, 1), "numpy.partition"),
     (lambda x: np.einsum("ij->i", x), "numpy.einsum"),
     (lambda x: np.linalg.pinv(x), "numpy.linalg.pinv"),
     (lambda x: np.floor(x), "numpy.floor"),

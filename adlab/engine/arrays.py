@@ -395,20 +395,6 @@ arctan2 = define("arctan2", binary(math.atan2, np.arctan2), ufunc=np.arctan2,
 
 # ---------------------------------------------------------------- numpy's functions on traced values
 
-def _squeeze(a, axis=None):
-    shape = np.shape(raw(a))
-    drop = _axes(axis, len(shape)) if axis is not None else tuple(
-        i for i, n in enumerate(shape) if n == 1)
-    return reshape(a, tuple(n for i, n in enumerate(shape) if i not in drop))
-
-
-def _expand_dims(a, axis):
-    shape = list(np.shape(raw(a)))
-    for ax in sorted(_axes(axis, len(shape) + (len(axis) if isinstance(axis, tuple) else 1))):
-        shape.insert(ax, 1)
-    return reshape(a, tuple(shape))
-
-
 def _outer(a, b, out=None):
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
@@ -424,9 +410,6 @@ NUMPY_FUNCTIONS.update({
     np.amin: lambda a, axis=None, out=None, keepdims=False, **kw: min(a, axis, keepdims),
     np.concatenate: lambda arrays, axis=0, **kw: concatenate(arrays, axis=axis),
     np.where: where,
-    np.squeeze: _squeeze,
-    np.expand_dims: _expand_dims,
-    np.ravel: lambda a, order="C": reshape(a, (-1,)),
     np.outer: _outer,
 })
 

@@ -166,6 +166,20 @@ class Traced:
     def max(self, axis=None, keepdims=False): return np.max(self, axis=axis, keepdims=keepdims)
     def min(self, axis=None, keepdims=False): return np.min(self, axis=axis, keepdims=keepdims)
     def dot(self, other): return np.dot(self, other)
+    def squeeze(self, axis=None): return np.squeeze(self, axis=axis)
+    def repeat(self, repeats, axis=None): return np.repeat(self, repeats, axis=axis)
+    def take(self, indices, axis=None, mode="raise"): return np.take(self, indices, axis, mode=mode)
+    def diagonal(self, offset=0, axis1=0, axis2=1): return np.diagonal(self, offset, axis1, axis2)
+    def trace(self, offset=0, axis1=0, axis2=1): return np.trace(self, offset, axis1, axis2)
+    def swapaxes(self, axis1, axis2): return np.swapaxes(self, axis1, axis2)
+    def argsort(self, axis=-1, **kw): return np.argsort(self, axis=axis, **kw)
+    def argmax(self, axis=None, **kw): return np.argmax(self, axis=axis, **kw)
+    def argmin(self, axis=None, **kw): return np.argmin(self, axis=axis, **kw)
+    def sort(self, *args, **kwargs): raise unsupported(
+        "x.sort() of a traced value (it sorts in place); use np.sort(x), which returns a copy")
+    def __setitem__(self, index, value): raise unsupported(
+        "assignment into a traced array (x[i] = ...), which would overwrite a recorded value; "
+        "build a new array instead: np.where(mask, new, x), np.concatenate, np.pad or ad.array")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """``np.sin(x)``: the table's entry for that ufunc; comparisons read the values."""

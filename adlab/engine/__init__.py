@@ -51,6 +51,10 @@ FUNCTIONS.update((f.__name__, f) for m in reversed(OPERATION_MODULES)  # later m
 ELEMENTARY = {name: f for name, f in FUNCTIONS.items()
               if name in PRIMITIVES and PRIMITIVES[name].elementwise}
 
+# numpy.linalg's entries are not among OPERATION_MODULES: its functions are np.linalg.f and
+# ad.linalg.f (as in numpy), not top-level ones, so it comes after FUNCTIONS
+from . import linalg  # noqa: E402
+
 __all__ = ["FUNCTIONS", "ELEMENTARY", "PRIMITIVES", "Recording", "Tape", "Traced",
            "adjoint_sweep", "bind", "count_sweeps", "grad", "hessian", "jacobian", "jvp", "raw",
            "record", "tangent_sweep", "value_and_grad", "vjp"]

@@ -14,6 +14,7 @@ symbolic differentiation) and ``exercises/`` (the lessons' exercises). Importing
 engine and the traces; the other layers are imported when first used.
 """
 from .engine import FUNCTIONS as _FUNCTIONS
+from .engine import linalg  # ad.linalg.norm, ad.linalg.inv, ...: np.linalg's functions, traced
 from .engine import (PRIMITIVES, Traced, count_sweeps, grad, hessian, jacobian, jvp, value_and_grad,
                      vjp)
 from .errors import (AdlabError, DerivativeError, DomainError, InputError,
@@ -59,4 +60,4 @@ def unload_ipython_extension(ipython):
 __all__ = ["forward", "reverse", "count_sweeps", "grad", "value_and_grad", "jvp", "vjp",
            "jacobian", "hessian", *_FUNCTIONS, "ForwardTrace", "ReverseTrace", "Row", "Cost",
            "Traced", "PRIMITIVES", "AdlabError", "DomainError", "DerivativeError", "InputError",
-           "UnsupportedOperationError"]
+           "UnsupportedOperationError", "linalg"]

@@ -38,10 +38,13 @@ BINARY = {
     "minimum": spellings(ad.minimum, "minimum"),
     "logaddexp": spellings(ad.logaddexp, "logaddexp"),
     "arctan2": spellings(ad.arctan2, "arctan2"),
+    "mod": spellings(lambda a, b: a % b, "mod"),
+    "floor_divide": spellings(lambda a, b: a // b, "floor_divide"),
+    "hypot": spellings(ad.hypot, "hypot"),
 }
 UNARY = {name: spellings(getattr(ad, name), name)
          for name in ("log", "exp", "sin", "cos", "tanh", "sqrt", "sigmoid", "relu", "square",
-                      "arctan", "log1p", "abs")}
+                      "arctan", "log1p", "abs", "floor", "sign", "cbrt", "sinc", "reciprocal")}
 UNARY["neg"] = spellings(lambda a: -a, "neg")
 UNARY["builtin abs"] = spellings(lambda a: abs(a), "abs")
 UNARY["np.sin"] = spellings(np.sin, "sin")

@@ -26,8 +26,14 @@ FUNCTIONS = {"ln": math.log, "exp": math.exp, "sin": math.sin, "cos": math.cos,
              "sigma": lambda x: 1.0 / (1.0 + math.exp(-x)), "iverson": lambda p: 1.0 if p else 0.0,
              "log2": math.log2, "log10": math.log10, "arcsin": math.asin, "arccos": math.acos,
              "arctan": math.atan, "arctan2": math.atan2, "relu": lambda x: max(x, 0.0),
-             "max": max, "min": min, "abs": abs, "where": lambda c, x, y: x if c else y}
-WORDS = "tanh|tan|sinh|cosh|sin|cos|exp|ln|sign|sqrt|sigma|log2|log10|arcsin|arccos|arctan|relu"
+             "max": max, "min": min, "abs": abs, "where": lambda c, x, y: x if c else y,
+             "floor": math.floor, "ceil": math.ceil, "trunc": math.trunc, "round": round,
+             "cbrt": math.cbrt, "hypot": math.hypot,
+             "sinc": lambda x: math.sin(math.pi * x) / (math.pi * x) if x else 1.0,
+             "clip": lambda x, low, high: min(max(x, low), high)}
+CONSTANTS = {"pi": math.pi}  # a name, not a function: "pi a" multiplies
+WORDS = ("tanh|tan|sinh|cosh|sinc|sin|cos|exp|ln|sign|sqrt|cbrt|sigma|log2|log10|arcsin|arccos|"
+         "arctan|relu|trunc|round")
 
 
 def _implicit_products(text: str) -> str:
@@ -55,7 +61,10 @@ def _iverson(match) -> str:
 def python_of_text(text: str) -> str:
     """The text notation (``1 - tanh² a``, ``a^b × ln a``) as a Python expression."""
     text = text.replace("½", "0.5 ").replace("×", "*").replace("σ", " sigma").replace("√", " sqrt ")
-    text = text.replace("log₂", "log2").replace("log₁₀", "log10")
+    text = text.replace("log₂", "log2").replace("log₁₀", "log10").replace("∛", " cbrt ")
+    text = text.replace("≤", "<=").replace("π", " pi ").replace(" mod ", " % ")
+    text = re.sub(r"⌊([^⌊⌋]*)⌋", r"floor(\1)", text)
+    text = re.sub(r"⌈([^⌈⌉]*)⌉", r"ceil(\1)", text)
     text = re.sub(r"\[([^\[\]]*)\]", _iverson, text)
     text = re.sub(r"\|([^|]*)\|", r"abs(\1)", text)
     text = re.sub(rf"\b({WORDS})² (\([^()]*\)|[\w.]+)", r"\1(\2)**2", text)  # tan² a, tan² (-1)
@@ -77,9 +86,13 @@ def _braced(text: str, start: int) -> tuple[str, int]:
 def python_of_latex(latex: str) -> str:
     """The LaTeX notation (``\\frac{1}{2\\sqrt{a}}``, ``{a}^{b} \\ln a``) as a Python expression."""
     latex = re.sub(r"\\operatorname\{(\w+)\}", r"\\\1", latex)  # \operatorname{sign} -> \sign
+    latex = latex.replace(r"\left", "").replace(r"\right", "")
+    latex = latex.replace(r"\lfloor", r"\floor(").replace(r"\rfloor", ")")
+    latex = latex.replace(r"\lceil", r"\ceil(").replace(r"\rceil", ")")
     out, i = [], 0
     while i < len(latex):
-        for command, arity, build in ((r"\frac", 2, "(({0})/({1}))"), (r"\sqrt", 1, "sqrt({0})"),
+        for command, arity, build in ((r"\frac", 2, "(({0})/({1}))"), (r"\sqrt[3]", 1, "cbrt({0})"),
+                                      (r"\sqrt", 1, "sqrt({0})"),
                                       (r"\tfrac12", 0, "0.5 ")):
             if latex.startswith(command, i):
                 i += len(command)
@@ -99,7 +112,8 @@ def python_of_latex(latex: str) -> str:
     text = "".join(out)
     for plain, python in ((r"\sigma", "sigma"),
                           (r"\log_2", "log2"), (r"\log_(10)", "log10"), (r"\lnot", "not "),
-                          (r"\cdot", "*"), (r"\times", "*"), (r"\,", " "), ("\\", "")):
+                          (r"\cdot", "*"), (r"\times", "*"), (r"\,", " "), (r"\le ", " <= "),
+                          (r"\bmod", "%"), (r"\pi", " pi "), ("\\", "")):
         text = text.replace(plain, python)
     text = re.sub(r"\[([^\[\]]*)\]", _iverson, text)
     text = re.sub(rf"\b({WORDS})\^2 ([\w.]+)", r"\1(\2)**2", text)  # \tan^2 a
@@ -115,13 +129,17 @@ def printed_value(template: str, args, latex: bool) -> float:
 
 def evaluate(written: str, args, latex: bool) -> float:
     expression = (python_of_latex if latex else python_of_text)(written)
-    return float(eval(expression, {**FUNCTIONS, **dict(zip(NAMES, args))}))  # noqa: S307
+    return float(eval(expression, {**FUNCTIONS, **CONSTANTS, **dict(zip(NAMES, args))}))  # noqa: S307
 
 
 # points in each operation's domain, away from kinks, in the order of its arguments
 POINTS = {1: [(0.3,), (0.7,), (1.3,), (-0.4,), (2.5,), (-1.7,)],
           2: [(0.7, 1.9), (1.6, 0.4), (-0.8, 1.3), (2.2, -0.5), (1.5, 1.5)],
           3: [(True, 0.7, -1.2), (False, 0.7, -1.2)]}
+# operations whose points are not those of their arity: clip inside, below, above its interval,
+# at a bound (its convention), and with low > high (numpy then gives high)
+POINTS_OF = {"clip": [(0.7, -1.2, 1.5), (-2.0, -1.2, 1.5), (2.0, -1.2, 1.5), (-1.2, -1.2, 1.5),
+                      (1.5, -1.2, 1.5), (0.7, 1.5, -1.2)]}
 
 
 def elementwise_entries():
@@ -131,7 +149,7 @@ def elementwise_entries():
 def points_of(prim):
     """The points where the operation and its derivative exist (nothing raises, all finite)."""
     found = []
-    for args in POINTS[len(prim.partials)]:
+    for args in POINTS_OF.get(prim.name, POINTS[len(prim.partials)]):
         try:
             with np.errstate(all="raise"):
                 out = prim.impl(*args)

@@ -84,7 +84,7 @@ def test_max_and_min_tangents_are_taken_at_the_extreme():
 def test_where_is_where_of_the_tangents_with_zero_for_a_constant_branch():
     cond = np.array([True, False])
     row = _row(lambda x, y: ad.where(cond, x, y), (X, X), "where")
-    assert row.formula == "v̇1 = where([1, 0], v̇-1, v̇0)"
+    assert row.formula == "v̇1 = where([True, False], v̇-1, v̇0)"
     _assert_latex_well_formed(row.latex)
     row = _row(lambda x: ad.where(True, x, 5.0), (2.0,), "where", (3.0,))
     assert row.formula == "v̇1 = where(True, v̇0, 0)"  # the tangent of the constant 5 is 0

@@ -21,27 +21,39 @@ methods, exercises); tests/test_layers.py checks it.
 from __future__ import annotations
 
 from . import arrays, primitives
+from . import contractions, elementwise, reductions, shapes
 from .recording import Recording, record
 from .sweeps import adjoint_sweep, count_sweeps, tangent_sweep
 from .tape import PRIMITIVES, Tape, Traced, bind, raw
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
+#: The modules that define the table's entries, the last ones first (a later module may wrap an
+#: earlier entry in a function of the same name). Each has ``COMPOSED``: its functions made of
+#: entries. A new module of operations is one line here and one import above.
+OPERATION_MODULES = (reductions, contractions, elementwise, shapes, arrays, primitives)
+
+
 def _function(name):
-    """What adlab exports for table entry ``name``: the function of that name in arrays.py or
-    primitives.py -- the entry itself (``sin``) or the function that prepares its arguments
-    (``sum``'s axis, ``where``'s condition)."""
-    return getattr(arrays, name, None) or getattr(primitives, name)
+    """What adlab exports for table entry ``name``: the function of that name in the module that
+    defines it -- the entry itself (``sin``) or the function that prepares its arguments (``sum``'s
+    axis, ``where``'s condition)."""
+    return next(getattr(m, name) for m in OPERATION_MODULES if hasattr(m, name))
 
 
 #: adlab's functions: one per entry of the table that programs call by name (operators such as
 #: ``+`` and entries that only rules use aside), then the functions composed of entries.
 FUNCTIONS = {name: _function(name) for name, entry in PRIMITIVES.items()
              if entry.operator is None and not entry.internal}
-FUNCTIONS.update((f.__name__, f) for f in arrays.COMPOSED)
+FUNCTIONS.update((f.__name__, f) for m in reversed(OPERATION_MODULES)  # later modules win
+                 for f in getattr(m, "COMPOSED", ()))
 
 #: The elementary functions: the elementwise entries among them (what ``%%adtrace`` offers a cell).
 ELEMENTARY = {name: f for name, f in FUNCTIONS.items()
               if name in PRIMITIVES and PRIMITIVES[name].elementwise}
+
+# numpy.linalg's entries are not among OPERATION_MODULES: its functions are np.linalg.f and
+# ad.linalg.f (as in numpy), not top-level ones, so it comes after FUNCTIONS
+from . import linalg  # noqa: E402
 
 __all__ = ["FUNCTIONS", "ELEMENTARY", "PRIMITIVES", "Recording", "Tape", "Traced",
            "adjoint_sweep", "bind", "count_sweeps", "grad", "hessian", "jacobian", "jvp", "raw",

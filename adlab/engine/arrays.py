@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from .primitives import (binary, define, exp, joined_text, reshape, sqrt, stack, sum, unary,
                          unbroadcast, zeros_like)
-from .tape import NUMPY_FUNCTIONS, Traced, bind2, raw, unsupported
+from .tape import NUMPY_FUNCTIONS, Traced, bind2, raw
 
 
 def _scalar(result):
@@ -97,16 +97,6 @@ matmul_ = define("matmul", _matmul, ufunc=np.matmul,
 
 def matmul(a, b):
     """The matrix product ``a @ b``, like ``numpy.matmul`` (vectors and stacks of matrices too)."""
-    return bind2(matmul_, a, b)
-
-
-def dot(a, b):
-    """``numpy.dot`` for scalars, vectors and matrices (``@``, or ``*`` when one is a number)."""
-    if np.ndim(raw(a)) == 0 or np.ndim(raw(b)) == 0:
-        return a * b
-    if np.ndim(raw(a)) > 2 or np.ndim(raw(b)) > 2:
-        raise unsupported("numpy.dot of arrays with more than 2 dimensions (use ad.matmul or @, "
-                          "which broadcasts over stacks of matrices)")
     return bind2(matmul_, a, b)
 
 
@@ -406,26 +396,7 @@ arctan2 = define("arctan2", binary(math.atan2, np.arctan2), ufunc=np.arctan2,
 
 # ---------------------------------------------------------------- numpy's functions on traced values
 
-def _squeeze(a, axis=None):
-    shape = np.shape(raw(a))
-    drop = _axes(axis, len(shape)) if axis is not None else tuple(
-        i for i, n in enumerate(shape) if n == 1)
-    return reshape(a, tuple(n for i, n in enumerate(shape) if i not in drop))
-
-
-def _expand_dims(a, axis):
-    shape = list(np.shape(raw(a)))
-    for ax in sorted(_axes(axis, len(shape) + (len(axis) if isinstance(axis, tuple) else 1))):
-        shape.insert(ax, 1)
-    return reshape(a, tuple(shape))
-
-
-def _outer(a, b, out=None):
-    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
-
-
 NUMPY_FUNCTIONS.update({
-    np.dot: lambda a, b, out=None: dot(a, b),
     np.transpose: lambda a, axes=None: transpose(a, axes),
     np.swapaxes: swapaxes,
     np.mean: lambda a, axis=None, dtype=None, out=None, keepdims=False, **kw: mean(a, axis, keepdims),
@@ -435,11 +406,7 @@ NUMPY_FUNCTIONS.update({
     np.amin: lambda a, axis=None, out=None, keepdims=False, **kw: min(a, axis, keepdims),
     np.concatenate: lambda arrays, axis=0, **kw: concatenate(arrays, axis=axis),
     np.where: where,
-    np.squeeze: _squeeze,
-    np.expand_dims: _expand_dims,
-    np.ravel: lambda a, order="C": reshape(a, (-1,)),
-    np.outer: _outer,
 })
 
 #: Functions composed of the table's entries (not entries themselves), exported beside them.
-COMPOSED = (mean, dot, swapaxes, array, log_softmax, softmax, cross_entropy)
+COMPOSED = (mean, swapaxes, array, log_softmax, softmax, cross_entropy)

@@ -141,7 +141,7 @@ div = define("div", operator.truediv, operator="/", ufunc=np.true_divide,
              partial_latex=(r"\frac{{1}}{{{1}}}", r"-\frac{{{0}}}{{{1}^2}}"))
 power = define("pow", lambda x, y: _float_pow(x, y) if type(x) is float else x ** y,
                operator="**", ufunc=np.power, partials=(
-                   lambda x, y, out: _zero_like(x) if _is_zero(y) else y * x ** (y - 1),
+                   lambda x, y, out: _zero_like(x) if _is_zero(y) else y * x ** _less_one(y),
                    lambda x, y, out: out * log(_zero_as_one(x))),
                domain="a negative base needs an integer exponent, and a zero base a non-negative one",
                text="{0}^{1}", latex="{{{0}}}^{{{1}}}",
@@ -173,6 +173,15 @@ def _is_zero(y) -> bool:
 def _zero_like(x):
     nx = _numeric(x)
     return np.zeros(np.shape(nx)) if nx is not None and np.ndim(nx) else 0.0
+
+
+def _less_one(y):
+    """y - 1, and 1 where an array y is 0: there y·x^1 is 0, the derivative of the constant x^0,
+    also at x = 0, where y·x^(y-1) would read 0·0^(-1) (a number y = 0: see _is_zero)."""
+    ny = _numeric(y)
+    if type(ny) is not np.ndarray or not (ny == 0).any():
+        return y - 1
+    return y - 1 + 2.0 * (ny == 0)
 
 
 def _zero_as_one(x):
@@ -363,8 +372,14 @@ sum_ = define("sum", _sum,
 reshape_ = define("reshape", np.reshape,
                   jvp_rule=lambda args, out, t: reshape(t[0], np.shape(raw(out))),
                   vjp_rule=lambda k, g, args, out: reshape(g, np.shape(raw(args[0]))),
-                  text="reshape({0}, {1})", latex=r"\operatorname{{reshape}}({0}, {1})",
+                  text=lambda a: f"reshape({a[0]}, {_shape_text(a[1])})",
+                  latex=lambda a: rf"\operatorname{{reshape}}({a[0]}, {_shape_text(a[1])})",
                   linear=True)
+
+
+def _shape_text(shape):
+    """A shape as written in a row: ``(2, 3)``, and one length as a number (``-1``, ``4``)."""
+    return f"({shape})" if ", " in shape else shape.strip("()")
 
 
 def _as_float(result):
@@ -384,9 +399,90 @@ getitem_ = define("getitem", _getitem, operator="indexing x[i]",
 
 
 def _scatter_impl(g, index, shape):
+    """Zeros of ``shape`` with ``g`` added at ``index``: assigned where every element is picked
+    at most once (slices, masks, distinct indices), ``np.add.at`` where an index repeats
+    (``x[[0, 2, 2]]``) -- and where integer arrays alone pick every element of ``g``, whose
+    ``np.add.at`` (numpy 2) is as fast as checking for repeats would be, as it is on small ones."""
     result = np.zeros(shape)
-    np.add.at(result, index, g)
+    arrays = _index_arrays(index, shape)
+    if arrays is not None and (np.size(g) < 256 or _picked(arrays) == np.size(g)
+                               or _repeats(_positions(arrays))):
+        np.add.at(result, index, g)
+    else:
+        result[index] = g
     return result
+
+
+def picks_twice(index, shape) -> bool:
+    """Whether ``x[index]`` (x of ``shape``) picks some element more than once; True where
+    unsure (np.add.at is right in every case)."""
+    arrays = _index_arrays(index, shape)
+    return arrays is not None and _repeats(_positions(arrays))
+
+
+def _index_arrays(index, shape):
+    """The arrays of ``index`` with the lengths of the axes they index, if it has integer arrays
+    (only they can pick an element twice); else None. ``[]``: not understood (unsure)."""
+    index = index if type(index) is tuple else (index,)
+    arrays, axis, integers = [], 0, False
+    for i in index:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            axis += len(shape) - builtins.sum(np.ndim(j) if np.asarray(j).dtype == bool else 1
+                                              for j in index if j is not None and j is not ...)
+        elif type(i) is slice or type(i) is int or isinstance(i, np.integer):
+            axis += 1
+        else:
+            a = np.asarray(i)
+            if not (a.dtype == bool and a.ndim or a.dtype.kind in "iu") or axis + builtins.max(
+                    a.ndim, 1) > len(shape):
+                return []
+            sizes = shape[axis:axis + a.ndim] if a.dtype == bool else shape[axis:axis + 1]
+            arrays.append((a, sizes))
+            axis += len(sizes)
+            integers = integers or a.dtype != bool
+    return arrays if integers else None
+
+
+def _picked(arrays) -> int:
+    """How many positions the index arrays pick (a mask picks its True elements); -1: unknown."""
+    if not arrays:
+        return -1
+    try:
+        return math.prod(np.broadcast_shapes(*[(np.count_nonzero(a),) if a.dtype == bool
+                                               else a.shape for a, _ in arrays]))
+    except ValueError:
+        return -1
+
+
+def _positions(arrays):
+    """The positions the index arrays pick, as flat positions in the axes they index; [-1, -1]
+    where not understood."""
+    if not arrays:
+        return np.array([-1, -1])
+    try:
+        flat, sizes = [], []
+        for a, n in arrays:
+            flat += np.nonzero(a) if a.dtype == bool else [a]
+            sizes += n
+        return np.ravel_multi_index([np.ravel(a) % n for a, n in
+                                     zip(np.broadcast_arrays(*flat), sizes)], sizes)
+    except (ValueError, IndexError, ZeroDivisionError):
+        return np.array([-1, -1])
+
+
+def _repeats(positions) -> bool:
+    """Whether a position repeats (counted where they are dense, else sorted: np.unique is
+    slower than either)."""
+    if positions.size < 2:
+        return False
+    if positions.min() < 0:
+        return True
+    if positions.max() < 4 * positions.size:
+        return bool(np.bincount(positions).max() > 1)
+    ordered = np.sort(positions)
+    return bool(np.any(ordered[1:] == ordered[:-1]))
 
 
 scatter_ = define("scatter", _scatter_impl, internal=True,

@@ -166,6 +166,29 @@ class Traced:
     def max(self, axis=None, keepdims=False): return np.max(self, axis=axis, keepdims=keepdims)
     def min(self, axis=None, keepdims=False): return np.min(self, axis=axis, keepdims=keepdims)
     def dot(self, other): return np.dot(self, other)
+    def clip(self, min=None, max=None): return np.clip(self, min, max)  # noqa: A002
+    def round(self, decimals=0): return np.round(self, decimals)
+    def prod(self, axis=None, keepdims=False): return np.prod(self, axis=axis, keepdims=keepdims)
+    def cumsum(self, axis=None): return np.cumsum(self, axis=axis)
+    def cumprod(self, axis=None): return np.cumprod(self, axis=axis)
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def squeeze(self, axis=None): return np.squeeze(self, axis=axis)
+    def repeat(self, repeats, axis=None): return np.repeat(self, repeats, axis=axis)
+    def take(self, indices, axis=None, mode="raise"): return np.take(self, indices, axis, mode=mode)
+    def diagonal(self, offset=0, axis1=0, axis2=1): return np.diagonal(self, offset, axis1, axis2)
+    def trace(self, offset=0, axis1=0, axis2=1): return np.trace(self, offset, axis1, axis2)
+    def swapaxes(self, axis1, axis2): return np.swapaxes(self, axis1, axis2)
+    def argsort(self, axis=-1, **kw): return np.argsort(self, axis=axis, **kw)
+    def argmax(self, axis=None, **kw): return np.argmax(self, axis=axis, **kw)
+    def argmin(self, axis=None, **kw): return np.argmin(self, axis=axis, **kw)
+    def sort(self, *args, **kwargs): raise unsupported(
+        "x.sort() of a traced value (it sorts in place); use np.sort(x), which returns a copy")
+    def __setitem__(self, index, value): raise unsupported(
+        "assignment into a traced array (x[i] = ...), which would overwrite a recorded value; "
+        "build a new array instead: np.where(mask, new, x), np.concatenate, np.pad or ad.array")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """``np.sin(x)``: the table's entry for that ufunc; comparisons read the values."""
@@ -213,17 +236,22 @@ class Traced:
     def __int__(self): raise unsupported("int() of a traced value")
     def __index__(self): raise unsupported("using a traced value as an index or integer")
     def __complex__(self): raise unsupported("complex() of a traced value")
-    def __floor__(self): raise unsupported("math.floor")
-    def __ceil__(self): raise unsupported("math.ceil")
-    def __trunc__(self): raise unsupported("math.trunc")
-    def __round__(self, ndigits=None): raise unsupported("round")
-    def __mod__(self, other): raise unsupported("% (modulo)")
-    __rmod__ = __mod__
-    def __floordiv__(self, other): raise unsupported("// (floor division)")
-    __rfloordiv__ = __floordiv__
+
+    # Remainder and rounding are entries of the table too (the rounding ones have derivative 0):
+    # x % y, x // y, divmod(x, y), math.floor(x), math.ceil, math.trunc, round(x, 2).
+    __mod__, __rmod__ = arithmetic("mod")
+    __floordiv__, __rfloordiv__ = arithmetic("floor_divide")
+    def __divmod__(self, other): return self // other, self % other
+    def __rdivmod__(self, other): return other // self, other % self
+    def __floor__(self): return np.floor(self)
+    def __ceil__(self): return np.ceil(self)
+    def __trunc__(self): return np.trunc(self)
+    def __round__(self, ndigits=None): return np.round(self, ndigits or 0)
+
     def __array__(self, dtype=None, copy=None): raise unsupported(
         "conversion to a numpy array (np.asarray, np.array of traced values); build arrays "
-        "from traced values with ad.array([x, y]) or np.stack([x, y]) instead")
+        "from traced values with anp.array([x, y]) (import adlab.numpy as anp), ad.array([x, y]) "
+        "or np.stack([x, y]) instead")
 
     def __repr__(self) -> str:
         shape = np.shape(raw(self))
@@ -339,9 +367,10 @@ def _raise_on_errors():
 #: numpy ufuncs that read values and have no derivative: they give plain results.
 READ_VALUES = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
                np.isfinite, np.isnan, np.isinf, np.signbit}
-#: numpy functions that inspect a value (shape, kind) and have no derivative.
+#: numpy functions that inspect a value (shape, kind) and have no derivative; zeros_like and its
+#: kind read only the shape: their result is a constant.
 INSPECTIONS = {np.shape, np.ndim, np.size, np.isfinite, np.isnan, np.isinf, np.iscomplexobj,
-               np.isrealobj}
+               np.isrealobj, np.zeros_like, np.ones_like, np.empty_like}
 #: numpy functions adlab answers on traced values (np.sum -> adlab's sum), see :func:`implements`.
 NUMPY_FUNCTIONS: dict = {}
 _by_ufunc: dict = {}  # ufunc -> entry, derived from the table's ``ufunc`` fields

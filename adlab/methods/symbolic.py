@@ -119,6 +119,7 @@ class Expression:
 
     __add__, __radd__, __sub__, __rsub__, __mul__, __rmul__ = _operators("add", "sub", "mul")
     __truediv__, __rtruediv__, __pow__, __rpow__ = _operators("div", "pow")
+    __mod__, __rmod__, __floordiv__, __rfloordiv__ = _operators("mod", "floor_divide")
     def __neg__(self): return apply(PRIMITIVES["neg"], self)
     def __pos__(self): return self
     def __abs__(self): return apply(PRIMITIVES["abs"], self)

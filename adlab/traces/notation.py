@@ -61,8 +61,19 @@ def fmt_constant(value, latex=False) -> str:
     if isinstance(value, slice):
         parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]
         return ":".join(parts[:2] if value.step is None else parts)
-    if isinstance(value, tuple):
-        return ", ".join(fmt_constant(v, latex) for v in value)
+    if isinstance(value, tuple):  # an index (x[0, 1:]), a shape; a pair inside it in brackets
+        return ", ".join(f"({fmt_constant(v, latex)})" if isinstance(v, tuple) else
+                         fmt_constant(v, latex) for v in value)
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biu" and value.ndim:
+        # integer indices and boolean masks as written: x[[0, 2, 2]], x[[True, False, True]]
+        if value.ndim == 1 and value.size <= 6:
+            return "[" + ", ".join(map(str, value.tolist())) + "]"
+        kind = "bool" if value.dtype.kind == "b" else "int"
+        if latex:
+            return "[" + r" \times ".join(map(str, value.shape)) + rf" \text{{ {kind} array}}]"
+        return f"[{'×'.join(map(str, value.shape))} {kind} array]"
     if value is None or isinstance(value, (bool, str, int, np.integer)):
         return str(value)
     return fmt_latex(value) if latex else fmt(value)

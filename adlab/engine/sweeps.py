@@ -21,15 +21,19 @@ def tangent_sweep(nodes, n_inputs, input_tangents):
     for count in _counters:
         count.tangent += 1
     tangents = list(input_tangents) + [None] * (len(nodes) - n_inputs)
-    for i in range(n_inputs, len(nodes)):
-        prim, parents, args, out = nodes[i]
-        try:  # v̇i = Σ_k ∂vi/∂vk × v̇k, over the arguments that are nodes
-            tangents[i] = prim.jvp(args, out, [tangents[p] if p is not None else None
-                                               for p in parents])
-        except DerivativeError:  # an inner rule's failure is named at this node
-            raise
-        except FAILURES as cause:
-            raise derivative_error(nodes, n_inputs, i, cause) from None
+    strict_begin()  # inf or nan in a tangent is an error, as in the adjoint sweep
+    try:
+        for i in range(n_inputs, len(nodes)):
+            prim, parents, args, out = nodes[i]
+            try:  # v̇i = Σ_k ∂vi/∂vk × v̇k, over the arguments that are nodes
+                tangents[i] = prim.jvp(args, out, [tangents[p] if p is not None else None
+                                                   for p in parents])
+            except DerivativeError:  # an inner rule's failure is named at this node
+                raise
+            except FAILURES as cause:
+                raise derivative_error(nodes, n_inputs, i, cause) from None
+    finally:
+        strict_end()
     return tangents
 
 

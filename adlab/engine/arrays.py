@@ -260,9 +260,14 @@ def _logsumexp_impl(x, axis, keepdims):
     if type(x) is not np.ndarray or x.dtype != np.float64:
         x = np.asarray(x, dtype=float)
     top = np.maximum.reduce(x, axis=axis, keepdims=True)  # x.max(), without its Python wrapper
-    finite = np.isfinite(top)
-    if not finite.all():  # a row of -inf (or inf) would give nan: shift it by 0 instead
-        top = np.where(finite, top, 0.0)
+    try:  # one sum tells whether every maximum is finite (numpy raises if it overflows)
+        finite = math.isfinite(np.add.reduce(top, axis=None))
+    except FloatingPointError:
+        finite = False
+    if not finite:
+        finite = np.isfinite(top)
+        if not finite.all():  # a row of -inf (or inf) would give nan: shift it by 0 instead
+            top = np.where(finite, top, 0.0)
     result = np.log(np.add.reduce(np.exp(x - top), axis=axis, keepdims=True))
     result += top
     return _scalar(result if keepdims else np.squeeze(result, axis=axis))

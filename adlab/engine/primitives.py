@@ -392,9 +392,22 @@ def _getitem(x, index):
     return float(element) if type(element) is np.float64 else element
 
 
+from . import tape as _tape  # noqa: E402 - its strict_depth, read when the rule runs
+
+
+def _getitem_vjp(k, g, args, out):
+    x, index = args
+    if type(g) is np.ndarray and type(x) is np.ndarray and _tape.strict_depth:
+        try:  # scatter(g, index, x.shape) on plain arrays in a sweep: what bindn would run
+            return _scatter_impl(g, index, x.shape)
+        except FAILURES:
+            pass
+    return scatter(g, index, np.shape(raw(x)))
+
+
 getitem_ = define("getitem", _getitem, operator="indexing x[i]",
                   jvp_rule=lambda args, out, t: t[0][args[1]],
-                  vjp_rule=lambda k, g, args, out: scatter(g, args[1], np.shape(raw(args[0]))),
+                  vjp_rule=_getitem_vjp,
                   text="{0}[{1}]", latex="{0}[{1}]", linear=True)
 
 

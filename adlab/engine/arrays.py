@@ -260,9 +260,14 @@ def _logsumexp_impl(x, axis, keepdims):
     if type(x) is not np.ndarray or x.dtype != np.float64:
         x = np.asarray(x, dtype=float)
     top = np.maximum.reduce(x, axis=axis, keepdims=True)  # x.max(), without its Python wrapper
-    finite = np.isfinite(top)
-    if not finite.all():  # a row of -inf (or inf) would give nan: shift it by 0 instead
-        top = np.where(finite, top, 0.0)
+    try:  # one sum tells whether every maximum is finite (numpy raises if it overflows)
+        finite = math.isfinite(np.add.reduce(top, axis=None))
+    except FloatingPointError:
+        finite = False
+    if not finite:
+        finite = np.isfinite(top)
+        if not finite.all():  # a row of -inf (or inf) would give nan: shift it by 0 instead
+            top = np.where(finite, top, 0.0)
     result = np.log(np.add.reduce(np.exp(x - top), axis=axis, keepdims=True))
     result += top
     return _scalar(result if keepdims else np.squeeze(result, axis=axis))
@@ -273,13 +278,23 @@ def _softmax_of(x, out, axis, keepdims):
     return exp(x - _with_kept_axes(out, np.shape(raw(x)), axis, keepdims))
 
 
+def _logsumexp_vjp(k, g, args, out):
+    x, axis, keepdims = args
+    if keepdims and type(g) is np.ndarray and type(x) is np.ndarray and type(out) is np.ndarray \
+            and x.dtype == np.float64 and g.shape == out.shape:
+        # plain arrays (a first derivative): the same numbers, the product written into the fresh
+        # softmax (exp(x - out) never overflows: out is at least max x)
+        softmax = np.exp(x - out)
+        return np.multiply(g, softmax, out=softmax)
+    return _with_kept_axes(g, np.shape(raw(x)), axis, keepdims) * _softmax_of(x, out, axis,
+                                                                            keepdims)
+
+
 logsumexp_ = define(
     "logsumexp", _logsumexp_impl,
     jvp_rule=lambda args, out, t: sum(t[0] * _softmax_of(args[0], out, args[1], args[2]),
                                       axis=args[1], keepdims=args[2]),
-    vjp_rule=lambda k, g, args, out: (
-        _with_kept_axes(g, np.shape(raw(args[0])), args[1], args[2])
-        * _softmax_of(args[0], out, args[1], args[2])),
+    vjp_rule=_logsumexp_vjp,
     domain="the array must not be empty or all -inf",
     text="logsumexp({0})", latex=r"\log \sum \exp {0}",
     tangent_text="sum(softmax({0}) × {d0})",
@@ -315,8 +330,9 @@ def cross_entropy(logits, labels):
     batch = shape[0] if len(shape) == 2 else 1
     plain = np.asarray(raw(labels))
     if plain.dtype.kind in "iu":
-        if plain.shape != shape[:-1] or plain.size and not (
-                0 <= plain.min() and plain.max() < shape[-1]):
+        if plain.shape != shape[:-1] or plain.size and not (  # min and max, without wrappers
+                0 <= np.minimum.reduce(plain, axis=None)
+                and np.maximum.reduce(plain, axis=None) < shape[-1]):
             raise InputError(f"cross_entropy: labels must be class indices 0..{shape[-1] - 1} of "
                              f"shape {shape[:-1]}, got shape {plain.shape} with values "
                              f"{plain.min() if plain.size else ''}..{plain.max() if plain.size else ''}.")

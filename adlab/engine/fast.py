@@ -42,7 +42,7 @@ def adjoint_loop(nodes, n_inputs, adjoints, release=False):
             continue
         prim, parents, args, out = nodes[i]
         partials = prim.partials
-        c = None if partials is None else _number(g)
+        c = None if partials is None else g if type(g) is float else _number(g)
         k = -1
         try:
             for p in parents:
@@ -121,7 +121,10 @@ def _negated(g, c, like):
     if c is not None and type(g) is not float and g.shape == np.shape(like):
         return np.broadcast_to(-c, g.shape), False
     if type(g) is np.ndarray and g.flags.c_contiguous and g.shape != np.shape(like):
-        negated = -unbroadcast(g, like)
+        summed = unbroadcast(g, like)
+        if type(summed) is np.ndarray and summed.base is None and summed.dtype == _F64:
+            return np.negative(summed, out=summed), True  # a fresh sum: negated in place
+        negated = -summed
         return negated, type(negated) is np.ndarray
     negated = -g
     return negated, type(negated) is np.ndarray

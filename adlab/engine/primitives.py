@@ -392,9 +392,22 @@ def _getitem(x, index):
     return float(element) if type(element) is np.float64 else element
 
 
+from . import tape as _tape  # noqa: E402 - its strict_depth, read when the rule runs
+
+
+def _getitem_vjp(k, g, args, out):
+    x, index = args
+    if type(g) is np.ndarray and type(x) is np.ndarray and _tape.strict_depth:
+        try:  # scatter(g, index, x.shape) on plain arrays in a sweep: what bindn would run
+            return _scatter_impl(g, index, x.shape)
+        except FAILURES:
+            pass
+    return scatter(g, index, np.shape(raw(x)))
+
+
 getitem_ = define("getitem", _getitem, operator="indexing x[i]",
                   jvp_rule=lambda args, out, t: t[0][args[1]],
-                  vjp_rule=lambda k, g, args, out: scatter(g, args[1], np.shape(raw(args[0]))),
+                  vjp_rule=_getitem_vjp,
                   text="{0}[{1}]", latex="{0}[{1}]", linear=True)
 
 
@@ -404,6 +417,9 @@ def _scatter_impl(g, index, shape):
     (``x[[0, 2, 2]]``) -- and where integer arrays alone pick every element of ``g``, whose
     ``np.add.at`` (numpy 2) is as fast as checking for repeats would be, as it is on small ones."""
     result = np.zeros(shape)
+    if np.size(g) < 256 and _integer_arrays(index):  # what the test below decides for them
+        np.add.at(result, index, g)
+        return result
     arrays = _index_arrays(index, shape)
     if arrays is not None and (np.size(g) < 256 or _picked(arrays) == np.size(g)
                                or _repeats(_positions(arrays))):
@@ -411,6 +427,17 @@ def _scatter_impl(g, index, shape):
     else:
         result[index] = g
     return result
+
+
+def _integer_arrays(index) -> bool:
+    """Whether ``index`` is a tuple of integer arrays only (``x[rows, labels]``): for it
+    :func:`_index_arrays` returns its arrays, or ``[]`` (unsure), never None."""
+    if type(index) is not tuple or not index:
+        return False
+    for i in index:
+        if type(i) is not np.ndarray or i.dtype.kind not in "iu":
+            return False
+    return True
 
 
 def picks_twice(index, shape) -> bool:
@@ -559,6 +586,9 @@ implements(np.stack)(lambda arrays, axis=0, **kw: stack(arrays, axis=axis))
 
 # ---------------------------------------------------------------- shapes, for broadcasting
 
+_summed_axes: dict = {}  # (shape, target) -> (axes to sum, those kept as 1s): found once per pair
+
+
 def unbroadcast(value, like):
     """Sum ``value`` down to the shape of ``like`` (the reverse of numpy broadcasting)."""
     target = like.shape if type(like) is np.ndarray else np.shape(like)
@@ -566,16 +596,21 @@ def unbroadcast(value, like):
     shape = value.shape if plain else np.shape(value)
     if shape == target:
         return value
-    extra = len(shape) - len(target)
-    kept = tuple(extra + i for i, n in enumerate(target) if n == 1 and shape[extra + i] != 1)
-    axes = tuple(range(extra)) + kept
-    if plain:
+    known = _summed_axes.get((shape, target))
+    if known is None:  # the axes numpy broadcast over: the leading ones, and 1s made n
+        extra = len(shape) - len(target)
+        kept = tuple(extra + i for i, n in enumerate(target) if n == 1 and shape[extra + i] != 1)
+        if len(_summed_axes) > 1024:
+            _summed_axes.clear()
+        known = _summed_axes[shape, target] = (tuple(range(extra)) + kept, kept)
+    axes, kept = known
+    if plain:  # ndarray.sum without its Python wrapper
         if not target:
-            return float(value.sum())  # a scalar's adjoint is a float
+            return float(np.add.reduce(value, axis=None))  # a scalar's adjoint is a float
         if not kept:  # leading axes only: the sum has the target's shape already
-            return value.sum(axis=axes)
-        summed = value.sum(axis=axes, keepdims=True) if axes else value
-        return summed.reshape(target)
+            return np.add.reduce(value, axis=axes)
+        summed = np.add.reduce(value, axis=axes, keepdims=True) if axes else value
+        return summed if summed.shape == target else summed.reshape(target)
     summed = sum(value, axis=axes, keepdims=True) if axes else value
     if np.shape(summed) == target:
         return summed

@@ -117,6 +117,12 @@ class Recording:
 
     def input_gradients(self, adjoints):
         """The inputs' adjoints nested like the arguments (a zero where none arrived)."""
+        reached = adjoints[:self.tape.n_inputs]
+        for a in reached:
+            if a is None:
+                break
+        else:  # every input reached: nothing to fill in
+            return self.rebuild_inputs(reached)
         return self.rebuild_inputs([a if a is not None else zeros_like(v)
                                     for a, v in zip(adjoints, self.input_values)])
 

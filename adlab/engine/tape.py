@@ -58,7 +58,7 @@ class Tape:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        active_tapes.remove(self)
+        active_tapes.pop() if active_tapes[-1] is self else active_tapes.remove(self)
         self.active = False
         strict_end()
 

@@ -43,7 +43,9 @@ def value_and_grad(f, argnums=0):
         strict_begin()  # numpy's strict mode once for the recording and the sweep (it nests)
         try:
             rec = record(f, args, nums)
-            if len(rec.output_values) != 1 or np.ndim(raw(rec.output_values[0])) != 0:
+            out = rec.output_values
+            if len(out) != 1 or type(out[0]) is not float and type(out[0]) is not np.float64 \
+                    and np.ndim(raw(out[0])) != 0:
                 raise InputError(f"grad needs {rec.function_name} to return one number (a scalar), "
                                  f"but it returned {rec.describe_output()}. For several outputs use "
                                  f"ad.jacobian, or ad.vjp with a cotangent.")

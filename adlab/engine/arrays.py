@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from .primitives import (binary, define, exp, joined_text, reshape, sqrt, stack, sum, unary,
                          unbroadcast, zeros_like)
-from .tape import NUMPY_FUNCTIONS, Traced, bind2, raw
+from .tape import NUMPY_FUNCTIONS, Traced, bind2, bindn, raw
 
 
 def _scalar(result):
@@ -303,7 +303,7 @@ logsumexp_ = define(
 
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x)))`` (over ``axis``) without overflow: the largest element is factored out."""
-    return logsumexp_(x, _axis_arg(axis), keepdims)
+    return bindn(logsumexp_, x, _axis_arg(axis), keepdims)  # logsumexp_(...), one call less
 
 
 def log_softmax(x, axis=-1):
@@ -316,27 +316,50 @@ def softmax(x, axis=-1):
     return exp(log_softmax(x, axis=axis))
 
 
+def _indices_below(indices, n) -> bool:
+    """Whether every integer in ``indices`` is in 0..n-1, without numpy's wrappers: for native
+    int64 and int32, one maximum of them read as unsigned integers of the same width (a negative
+    one reads as 2³¹ or more); otherwise their minimum and maximum."""
+    unsigned = _UNSIGNED.get(indices.dtype)
+    if unsigned is not None and indices.flags.c_contiguous:
+        return int(np.maximum.reduce(indices.view(unsigned), axis=None)) < n
+    return 0 <= np.minimum.reduce(indices, axis=None) and np.maximum.reduce(indices, axis=None) < n
+
+
+_UNSIGNED = {np.dtype(np.int64): np.dtype(np.uint64), np.dtype(np.int32): np.dtype(np.uint32)}
+_ARANGES: dict = {}  # n -> 0..n-1, read-only: the row indices cross_entropy picks with
+
+
+def _arange(n):
+    rows = _ARANGES.get(n)
+    if rows is None:
+        if len(_ARANGES) > 64:
+            _ARANGES.clear()
+        rows = _ARANGES[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
 def cross_entropy(logits, labels):
     """Mean cross-entropy of softmax(``logits``) against ``labels``, stable for any logits.
 
     ``logits`` has shape ``(batch, classes)`` (or ``(classes,)``); ``labels`` are class indices of
     shape ``(batch,)`` (or one index), or probabilities of the logits' shape (e.g. one-hot).
     """
-    shape = np.shape(raw(logits))
+    value = raw(logits)
+    shape = value.shape if type(value) is np.ndarray else np.shape(value)
     if len(shape) not in (1, 2):
         raise InputError(f"cross_entropy needs logits of shape (batch, classes) or (classes,), "
                          f"not {shape}.")
     logp = log_softmax(logits, axis=-1)
     batch = shape[0] if len(shape) == 2 else 1
-    plain = np.asarray(raw(labels))
+    plain = labels if type(labels) is np.ndarray else np.asarray(raw(labels))
     if plain.dtype.kind in "iu":
-        if plain.shape != shape[:-1] or plain.size and not (  # min and max, without wrappers
-                0 <= np.minimum.reduce(plain, axis=None)
-                and np.maximum.reduce(plain, axis=None) < shape[-1]):
+        if plain.shape != shape[:-1] or plain.size and not _indices_below(plain, shape[-1]):
             raise InputError(f"cross_entropy: labels must be class indices 0..{shape[-1] - 1} of "
                              f"shape {shape[:-1]}, got shape {plain.shape} with values "
                              f"{plain.min() if plain.size else ''}..{plain.max() if plain.size else ''}.")
-        picked = logp[int(plain)] if len(shape) == 1 else logp[np.arange(batch), plain]
+        picked = logp[int(plain)] if len(shape) == 1 else logp[_arange(batch), plain]
         return -sum(picked) / float(batch)
     if plain.shape == shape[:-1]:
         traced = (" (ad.grad, ad.vjp and ad.reverse trace every argument as floats: keep the "

@@ -10,9 +10,9 @@ how, not what:
   rather than as an array of copies of ``c``;
 - a fresh temporary partial (``cos x`` in sin's rule) is multiplied in place;
 - ``-g`` summed back over broadcast axes is summed first, then negated (``-Σg = Σ(-g)`` exactly);
-- an adjoint array this loop made for one slot (``owned``: slot -> array) is accumulated into in
-  place, and a fresh contribution absorbs the total so far, instead of a new array for every ``+``
-  (float addition is commutative, so ``a + b`` is ``b + a``);
+- an adjoint array this loop made for one slot (``owned``: slot -> array, or None) is accumulated
+  into in place, and a fresh contribution absorbs the total so far, instead of a new array for
+  every ``+`` (float addition is commutative, so ``a + b`` is ``b + a``);
 - with ``release``, a node's values are let go once the sweep has passed it, so that numpy reuses
   their memory for the adjoints still to come (grad: nobody reads that tape afterwards).
 
@@ -33,7 +33,7 @@ _F64 = np.dtype(np.float64)
 def adjoint_loop(nodes, n_inputs, adjoints, release=False):
     """``v̄k += v̄i × ∂vi/∂vk`` for every node ``i`` from last to first (see the module docstring).
     An input's adjoint that is not an array this loop made is copied at the end."""
-    owned = {}  # slot -> an array this loop made for that slot, which nothing else holds
+    owned = [None] * len(nodes)  # slot -> an array this loop made for it, which nothing else holds
     for i in range(len(nodes) - 1, n_inputs - 1, -1):
         g = adjoints[i]
         if g is None:  # the output does not depend on node i
@@ -42,7 +42,7 @@ def adjoint_loop(nodes, n_inputs, adjoints, release=False):
             continue
         prim, parents, args, out = nodes[i]
         partials = prim.partials
-        c = None if partials is None else g if type(g) is float else _number(g)
+        c = False  # the number g is everywhere, found when a partial needs it (None: not one)
         k = -1
         try:
             for p in parents:
@@ -58,12 +58,15 @@ def adjoint_loop(nodes, n_inputs, adjoints, release=False):
                     partial = partials[k]
                     if partial is ONE:
                         contribution, made = g, False
-                    elif partial is MINUS_ONE:
-                        if _subtracted(adjoints, owned, p, g, args[k]):
-                            continue
-                        contribution, made = _negated(g, c, args[k])
                     else:
-                        contribution, made = _times(g, c, partial(*args, out), args, out)
+                        if c is False:
+                            c = g if type(g) is float else _number(g)
+                        if partial is MINUS_ONE:
+                            if _subtracted(adjoints, owned, p, g, args[k]):
+                                continue
+                            contribution, made = _negated(g, c, args[k])
+                        else:
+                            contribution, made = _times(g, c, partial(*args, out), args, out)
                     if type(contribution) is np.ndarray:
                         like = args[k]
                         if type(like) is not np.ndarray or like.shape != contribution.shape:
@@ -86,11 +89,10 @@ def adjoint_loop(nodes, n_inputs, adjoints, release=False):
         except FAILURES as cause:
             raise derivative_error(nodes, n_inputs, i, cause) from None
         if release:  # nothing before node i reads its value, its arguments or its adjoint
-            nodes[i] = adjoints[i] = None
-            owned.pop(i, None)
+            nodes[i] = adjoints[i] = owned[i] = None
     for slot in range(n_inputs):  # a gradient is never a value of the tape, an input or a seed
         a = adjoints[slot]
-        if type(a) is np.ndarray and owned.get(slot) is not a:
+        if type(a) is np.ndarray and owned[slot] is not a:
             adjoints[slot] = np.array(a)
 
 
@@ -136,7 +138,7 @@ def _subtracted(adjoints, owned, p, g, like) -> bool:
     previous = adjoints[p]
     if previous is None or type(g) is float or np.shape(g) != np.shape(like):
         return False
-    if (owned.get(p) is previous and type(g) is np.ndarray and g.dtype == _F64
+    if (owned[p] is previous and type(g) is np.ndarray and g.dtype == _F64
             and g.shape == previous.shape and previous.dtype == _F64):
         np.subtract(previous, g, out=previous)
         return True
@@ -176,7 +178,7 @@ def _times(g, c, partial, args, out):
 def _accumulate(adjoints, owned, p, previous, contribution, made):
     """``v̄p = previous + contribution``, in place where an array this loop made can take it."""
     if type(previous) is np.ndarray and previous.dtype == _F64:
-        mine = owned.get(p) is previous
+        mine = owned[p] is previous
         if mine and (type(contribution) is float or type(contribution) is np.ndarray
                      and contribution.shape == previous.shape and contribution.dtype == _F64):
             np.add(previous, contribution, out=previous)

@@ -555,7 +555,7 @@ take_ = define("take", lambda x, i, axis: _as_float(np.take(x, i, axis=axis)), i
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - mirrors numpy's name
     """Sum of the elements of ``x`` (over ``axis``), like ``numpy.sum``."""
-    return sum_(x, tuple(axis) if isinstance(axis, list) else axis, keepdims)
+    return bindn(sum_, x, tuple(axis) if isinstance(axis, list) else axis, keepdims)  # sum_(...)
 
 
 def reshape(x, shape):

@@ -22,13 +22,14 @@ def record(f, args: tuple, argnums=None) -> Recording:
         raise InputError(f"expected a function to differentiate, got {type(f).__name__} {f!r}.")
     args = tuple(args)
     argnums = tuple(range(len(args))) if argnums is None else argnums
-    names = parameter_names(f, len(args))
+    names = lambda: parameter_names(f, len(args))  # noqa: E731 - read when a message or trace asks
     call_args = list(args)
     rebuilders = []
     with Tape() as tape:
         for a in argnums:
             leaves, rebuild = flatten(args[a])
-            what = f"argument {names[a]!r} of {getattr(f, '__name__', 'the function')}"
+            what = lambda: (f"argument {names()[a]!r} of "  # noqa: E731 - a message, if needed
+                            f"{getattr(f, '__name__', 'the function')}")
             values = [as_input(leaf, what) for leaf in leaves]
             call_args[a] = rebuild([tape.input(v) for v in values])
             rebuilders.append((a, len(leaves), rebuild))
@@ -53,10 +54,10 @@ def record(f, args: tuple, argnums=None) -> Recording:
         for a, n, rebuild in rebuilders:
             out[a] = rebuild(list(leaf_values[start:start + n]))
             start += n
-        return tuple(out[a] for a in argnums)
+        return tuple([out[a] for a in argnums])
 
     return Recording(tape, getattr(f, "__name__", "f"),  # input names: when a trace needs them
-                     lambda: [names[a] + path for a in argnums for path in leaf_paths(args[a])],
+                     lambda: [names()[a] + path for a in argnums for path in leaf_paths(args[a])],
                      parents, values, rebuild_output, rebuild_inputs)
 
 

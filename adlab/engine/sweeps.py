@@ -95,7 +95,7 @@ def own_input_adjoints(adjoints, n_inputs):
     for i in range(n_inputs):
         a = adjoints[i]
         if type(a) is np.ndarray:
-            if not a.flags.writeable or a.base is not None or id(a) in seen:
+            if a.base is not None or id(a) in seen or not a.flags.writeable:
                 adjoints[i] = a = np.array(a)
             seen.add(id(a))
 

@@ -193,8 +193,10 @@ class Traced:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """``np.sin(x)``: the table's entry for that ufunc; comparisons read the values."""
         entry = entry_for_ufunc(ufunc) if method == "__call__" and not kwargs else None
-        if entry is not None:
-            return entry(*inputs)  # bind(entry, *inputs), by the fast paths
+        if entry is not None:  # bind(entry, *inputs), by the fast paths
+            if len(inputs) == 2:
+                return bind2(entry, *inputs)
+            return bind1(entry, *inputs) if len(inputs) == 1 else entry(*inputs)
         if method == "__call__" and not kwargs and ufunc in READ_VALUES:
             return ufunc(*[raw(x) for x in inputs])
         raise unsupported(f"numpy.{ufunc.__name__}" + (f".{method}" if method != "__call__" else "")
@@ -373,7 +375,7 @@ INSPECTIONS = {np.shape, np.ndim, np.size, np.isfinite, np.isnan, np.isinf, np.i
                np.isrealobj, np.zeros_like, np.ones_like, np.empty_like}
 #: numpy functions adlab answers on traced values (np.sum -> adlab's sum), see :func:`implements`.
 NUMPY_FUNCTIONS: dict = {}
-_by_ufunc: dict = {}  # ufunc -> entry, derived from the table's ``ufunc`` fields
+_by_ufunc: dict = {None: -1}  # ufunc -> entry, derived from the table's ``ufunc`` fields
 
 
 def implements(numpy_function):
@@ -386,7 +388,7 @@ def implements(numpy_function):
 
 def entry_for_ufunc(ufunc):
     """The table's entry for a numpy ufunc (``np.sin`` -> ``sin``), or None."""
-    if _by_ufunc.get(None) != len(PRIMITIVES):  # the table grew: derive the index again
+    if _by_ufunc[None] != len(PRIMITIVES):  # the table grew: derive the index again
         _by_ufunc.clear()
         _by_ufunc.update({p.ufunc: p for p in PRIMITIVES.values() if p.ufunc is not None})
         _by_ufunc[None] = len(PRIMITIVES)

@@ -16,7 +16,7 @@ from .tape import Traced
 def flatten(tree):
     """``(leaves, rebuild)``: the leaves in order, and a function that puts new leaves back."""
     kind = type(tree)
-    if kind is np.ndarray or kind is float:  # a leaf (the common cases first, for speed)
+    if kind is np.ndarray or kind is float or kind is Traced:  # a leaf (the common cases first)
         return [tree], _first
     if (kind is tuple or kind is list) and all(type(item) is np.ndarray or type(item) is float
                                                  for item in tree):
@@ -57,10 +57,13 @@ def leaf_paths(tree) -> list[str]:
 _FLOAT64 = np.dtype(np.float64)
 
 
-def as_input(value, what: str):
-    """A float or float64 array for an input leaf, or a clear :class:`InputError`."""
+def as_input(value, what):
+    """A float or float64 array for an input leaf, or a clear :class:`InputError` naming it as
+    ``what`` (a string, or a function giving it: messages are written only when needed)."""
     if type(value) is float or type(value) is np.ndarray and value.dtype == _FLOAT64 and value.ndim:
         return value
+    if callable(what):
+        what = what()
     if isinstance(value, bool) or value is None or isinstance(value, (str, bytes, complex)):
         raise InputError(f"{what} is {type(value).__name__} {value!r}; adlab differentiates with "
                          f"respect to real numbers: pass a float, an int or a numpy array of floats.")

@@ -10,6 +10,8 @@ JAX's arrays are placed on the device once, outside the timing; torch wraps the 
 """
 from __future__ import annotations
 
+import statistics
+
 import numpy as np
 
 import adlab as ad
@@ -191,8 +193,17 @@ def ratios(fns: dict, repeats: int) -> list[dict]:
         rows.append({"library": name, "seconds_median": t["median"] / n,
                      "seconds_min": t["min"] / n,
                      "c_median": (t["median"] / n) / (base["median"] / base_n),
-                     "c_min": (t["min"] / n) / (base["min"] / base_n)})
+                     "c_min": (t["min"] / n) / (base["min"] / base_n),
+                     "seconds_rounds": [seconds / n for seconds in t["rounds"]]})
     return rows
+
+
+def paired_ratio(rows: list[dict], name: str = "adlab", reference: str = "hand-written") -> float:
+    """The median over rounds of time(``name``) / time(``reference``) measured in the same round:
+    the machine's load drifts between rounds more than within one, so pairing removes most of it."""
+    by = {r["library"]: r for r in rows}
+    return statistics.median(a / b for a, b in zip(by[name]["seconds_rounds"],
+                                                   by[reference]["seconds_rounds"]))
 
 
 def operation_counts() -> dict:

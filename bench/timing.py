@@ -33,7 +33,8 @@ def calls_for(fn, budget: float = 0.05) -> int:
 
 def measure_interleaved(fns: dict, repeats: int, budget: float = 0.05) -> dict:
     """Like :func:`measure` for several functions, run round-robin so that a noisy machine slows
-    every library alike; returns ``{name: {"median", "min"}}`` in seconds per call.
+    every library alike; returns ``{name: {"median", "min", "rounds"}}`` in seconds per call,
+    ``rounds`` being the time of each repeat in order (one per round, for paired comparisons).
 
     Each repeat times a block of consecutive calls (about ``budget`` seconds, at least one) after a
     full collection. A block, not a single call: a full collection also empties CPython's free
@@ -49,4 +50,5 @@ def measure_interleaved(fns: dict, repeats: int, budget: float = 0.05) -> dict:
             for _ in range(numbers[name]):
                 fn()
             times[name].append((time.perf_counter() - start) / numbers[name])
-    return {name: {"median": statistics.median(t), "min": min(t)} for name, t in times.items()}
+    return {name: {"median": statistics.median(t), "min": min(t), "rounds": t}
+            for name, t in times.items()}

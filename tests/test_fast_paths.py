@@ -297,3 +297,75 @@ def test_a_float_fast_path_failure_is_reported_as_bind_reports_it(x):
         assert fast_run[0] == plain_run[0]
         assert same(fast_run[1], plain_run[1]) if fast_run[0] == "value" else \
             fast_run[1] == plain_run[1]
+
+
+# ------------------------------------------------------------------------ rules' plain shortcuts
+
+@SETTINGS
+@given(st.integers(1, 40), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_rules_plain_shortcuts_give_the_general_numbers(batch, classes, seed):
+    """tanh's partial in one temporary is ``1 - out²``; the scatter of ``x[rows(n), labels]`` by
+    assignment is ``np.add.at``'s; the label check by one unsigned maximum is min/max's."""
+    from adlab.engine.arrays import _indices_below
+    from adlab.engine.primitives import _one_minus_square, _scatter_impl, rows
+    rng = np.random.default_rng(seed)
+    out = np.tanh(rng.normal(size=(batch, classes)) * 3)
+    assert same(_one_minus_square(None, out), 1.0 - out * out)
+    labels = rng.integers(0, classes, batch)
+    for g in (rng.normal(size=batch), np.broadcast_to(rng.normal(), (batch,))):
+        expected = np.zeros((batch, classes))
+        np.add.at(expected, (np.arange(batch), labels), g)
+        assert same(_scatter_impl(g, (rows(batch), labels), (batch, classes)), expected)
+    for dtype in (np.int64, np.int32, np.int16, np.uint8):
+        shifted = (labels - rng.integers(0, 2, batch)).astype(dtype)
+        for n in (classes - 1, classes, classes + 1):
+            assert _indices_below(shifted, n) == bool(shifted.min() >= 0 and shifted.max() < n)
+
+
+# ---------------------------------------------------------------- value_and_grad's plain path
+
+def general_value_and_grad(f, args, nums):
+    """value_and_grad as the general path computes it: record, adjoint_sweep, input_gradients."""
+    strict_begin()
+    try:
+        rec = record(f, args, nums)
+        adjoints = sweeps.adjoint_sweep(rec.nodes, rec.n_inputs, rec.seeds([1.0]), release=True)
+    finally:
+        strict_end()
+    return rec.output_values[0], rec.input_gradients(adjoints)
+
+
+@SETTINGS
+@given(array_programs(), st.booleans())
+def test_value_and_grad_of_plain_arguments_equals_the_general_path(program, grouped):
+    """Plain arguments (arrays, floats, a flat tuple of them) take value_and_grad's short path:
+    the same value and gradients, or the same error, as record + adjoint_sweep."""
+    inputs, steps = program
+    if grouped:  # one argument, a tuple of leaves (the MLP's parameters)
+        f, args = (lambda xs, scale: run_with_structural(xs, steps) * scale), (tuple(inputs), 2.0)
+        nums = (0,)
+    else:
+        f, args, nums = (lambda *xs: run_with_structural(xs, steps)), tuple(inputs), \
+            tuple(range(len(inputs)))
+    assert ad.engine.transforms._plain_arguments(args, nums)
+    short = outcome(lambda: ad.value_and_grad(f, nums)(*args))
+    general = outcome(lambda: general_value_and_grad(f, args, nums))
+    assert short[0] == general[0], (short, general)
+    if short[0] == "error":
+        assert short[1] == general[1]
+        return
+    (v1, g1), (v2, g2) = short[1], general[1]
+    assert same(v1, v2)
+    assert len(g1) == len(g2) and all(same(a, b) for a, b in zip(g1, g2)), (g1, g2)
+
+
+def test_value_and_grad_s_short_path_hands_other_results_to_the_general_one():
+    """A constant result, an array, a 0-d array: decided after the call, from its recording."""
+    x = np.array([1.0, 2.0])
+    assert ad.value_and_grad(lambda x: 3.0)(x)[1].tolist() == [0.0, 0.0]
+    assert ad.value_and_grad(lambda x: ad.sum(x) * np.ones(()))(x)[1].tolist() == [1.0, 1.0]
+    with pytest.raises(ad.InputError, match="to return one number"):
+        ad.value_and_grad(lambda x: x * 2.0)(x)
+    with ad.count_sweeps() as n:
+        ad.grad(lambda x: ad.sum(x * x))(x)
+    assert n.adjoint == 1

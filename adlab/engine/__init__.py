@@ -1,6 +1,6 @@
 """The engine: automatic differentiation, forward and reverse, on a recorded tape (numpy only).
 
-Reading path: the whole algorithm, plain, in 398 lines. Read these in order:
+Reading path: the whole algorithm, plain, in 400 lines. Read these in order:
 
   1. tape.py          1-155   the tape (Tape), bind, and Traced with its operators: how running
                               a function on traced values records its evaluation trace
@@ -8,7 +8,7 @@ Reading path: the whole algorithm, plain, in 398 lines. Read these in order:
                               forward mode (jvp) and reverse mode (vjp) use them
   3. primitives.py  109-151   the chain rule's one step; the arithmetic entries: + - * / ** neg
   4. sweeps.py       19-86    the tangent sweep (forward mode) and the adjoint sweep (reverse mode)
-  5. recording.py    19-61    record: call a function on traced inputs and keep its tape
+  5. recording.py    19-63    record: call a function on traced inputs and keep its tape
 
 Everything else in this folder is detail beside that path: the array operations of the table
 (``arrays.py``), nested arguments (``tree.py``), the transformations built on the sweeps

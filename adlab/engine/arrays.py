@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from ..errors import InputError
-from .primitives import (binary, define, exp, joined_text, reshape, sqrt, stack, sum, unary,
-                         unbroadcast, zeros_like)
+from .primitives import (binary, define, exp, joined_text, reshape, rows, sqrt, stack, sum,
+                         unary, unbroadcast, zeros_like)
 from .tape import NUMPY_FUNCTIONS, Traced, bind2, bindn, raw
 
 
@@ -284,7 +284,8 @@ def _logsumexp_vjp(k, g, args, out):
             and x.dtype == np.float64 and g.shape == out.shape:
         # plain arrays (a first derivative): the same numbers, the product written into the fresh
         # softmax (exp(x - out) never overflows: out is at least max x)
-        softmax = np.exp(x - out)
+        softmax = x - out
+        np.exp(softmax, out=softmax)
         return np.multiply(g, softmax, out=softmax)
     return _with_kept_axes(g, np.shape(raw(x)), axis, keepdims) * _softmax_of(x, out, axis,
                                                                             keepdims)
@@ -327,17 +328,6 @@ def _indices_below(indices, n) -> bool:
 
 
 _UNSIGNED = {np.dtype(np.int64): np.dtype(np.uint64), np.dtype(np.int32): np.dtype(np.uint32)}
-_ARANGES: dict = {}  # n -> 0..n-1, read-only: the row indices cross_entropy picks with
-
-
-def _arange(n):
-    rows = _ARANGES.get(n)
-    if rows is None:
-        if len(_ARANGES) > 64:
-            _ARANGES.clear()
-        rows = _ARANGES[n] = np.arange(n)
-        rows.flags.writeable = False
-    return rows
 
 
 def cross_entropy(logits, labels):
@@ -359,7 +349,7 @@ def cross_entropy(logits, labels):
             raise InputError(f"cross_entropy: labels must be class indices 0..{shape[-1] - 1} of "
                              f"shape {shape[:-1]}, got shape {plain.shape} with values "
                              f"{plain.min() if plain.size else ''}..{plain.max() if plain.size else ''}.")
-        picked = logp[int(plain)] if len(shape) == 1 else logp[_arange(batch), plain]
+        picked = logp[int(plain)] if len(shape) == 1 else logp[rows(batch), plain]
         return -sum(picked) / float(batch)
     if plain.shape == shape[:-1]:
         traced = (" (ad.grad, ad.vjp and ad.reverse trace every argument as floats: keep the "

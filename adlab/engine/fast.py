@@ -32,7 +32,8 @@ _F64 = np.dtype(np.float64)
 
 def adjoint_loop(nodes, n_inputs, adjoints, release=False):
     """``v̄k += v̄i × ∂vi/∂vk`` for every node ``i`` from last to first (see the module docstring).
-    An input's adjoint that is not an array this loop made is copied at the end."""
+    An input's adjoint that is not an array this loop made for it alone is copied at the end, so
+    that it needs nothing of ``sweeps.own_input_adjoints``."""
     owned = [None] * len(nodes)  # slot -> an array this loop made for it, which nothing else holds
     for i in range(len(nodes) - 1, n_inputs - 1, -1):
         g = adjoints[i]
@@ -90,9 +91,9 @@ def adjoint_loop(nodes, n_inputs, adjoints, release=False):
             raise derivative_error(nodes, n_inputs, i, cause) from None
         if release:  # nothing before node i reads its value, its arguments or its adjoint
             nodes[i] = adjoints[i] = owned[i] = None
-    for slot in range(n_inputs):  # a gradient is never a value of the tape, an input or a seed
-        a = adjoints[slot]
-        if type(a) is np.ndarray and owned[slot] is not a:
+    for slot in range(n_inputs):  # a gradient is its own array: never a value of the tape, an
+        a = adjoints[slot]       # input, a seed, a view or another input's gradient
+        if type(a) is np.ndarray and (owned[slot] is not a or a.base is not None):
             adjoints[slot] = np.array(a)
 
 

@@ -20,20 +20,22 @@ def record(f, args: tuple, argnums=None) -> Recording:
     """Call ``f(*args)`` with the leaves of ``args[argnums]`` traced (all arguments by default)."""
     if not callable(f):
         raise InputError(f"expected a function to differentiate, got {type(f).__name__} {f!r}.")
-    args = tuple(args)
-    argnums = tuple(range(len(args))) if argnums is None else argnums
-    names = lambda: parameter_names(f, len(args))  # noqa: E731 - read when a message or trace asks
-    call_args = list(args)
-    rebuilders = []
+    args, argnums = tuple(args), tuple(range(len(args))) if argnums is None else argnums
+    call_args, rebuilders = list(args), []  # rebuilders: (argument, number of leaves, rebuild)
     with Tape() as tape:
         for a in argnums:
             leaves, rebuild = flatten(args[a])
-            what = lambda: (f"argument {names()[a]!r} of "  # noqa: E731 - a message, if needed
-                            f"{getattr(f, '__name__', 'the function')}")
+            what = lambda: (f"argument {parameter_names(f, len(args))[a]!r} of "  # noqa: E731
+                            f"{getattr(f, '__name__', 'the function')}")  # a message, if needed
             values = [as_input(leaf, what) for leaf in leaves]
             call_args[a] = rebuild([tape.input(v) for v in values])
             rebuilders.append((a, len(leaves), rebuild))
         result = f(*call_args)
+    return recording_of(f, args, argnums, tape, result, rebuilders)
+
+
+def recording_of(f, args, argnums, tape, result, rebuilders) -> Recording:
+    """The :class:`Recording` of ``f(*args)``, traced on ``tape``, which returned ``result``."""
     out_leaves, rebuild_output = flatten(result)
     parents, values = [], []
     for leaf in out_leaves:
@@ -55,9 +57,9 @@ def record(f, args: tuple, argnums=None) -> Recording:
             out[a] = rebuild(list(leaf_values[start:start + n]))
             start += n
         return tuple([out[a] for a in argnums])
-
     return Recording(tape, getattr(f, "__name__", "f"),  # input names: when a trace needs them
-                     lambda: [names()[a] + path for a in argnums for path in leaf_paths(args[a])],
+                     lambda: [parameter_names(f, len(args))[a] + path for a in argnums
+                              for path in leaf_paths(args[a])],
                      parents, values, rebuild_output, rebuild_inputs)
 
 

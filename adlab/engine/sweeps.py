@@ -54,13 +54,13 @@ def adjoint_sweep(nodes, n_inputs, seeds, on_step=None, release=False):
         adjoints[p] = g if adjoints[p] is None else adjoints[p] + g
     strict_begin()
     try:
-        if on_step is None:
-            fast.adjoint_loop(nodes, n_inputs, adjoints, release)  # the loop below, optimised
+        if on_step is None:  # the loop below, optimised; it leaves every gradient its own array
+            fast.adjoint_loop(nodes, n_inputs, adjoints, release)
         else:
             adjoint_loop(nodes, n_inputs, adjoints, on_step)
+            own_input_adjoints(adjoints, n_inputs)
     finally:
         strict_end()
-    own_input_adjoints(adjoints, n_inputs)
     return adjoints
 
 

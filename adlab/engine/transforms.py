@@ -11,9 +11,11 @@ import numpy as np
 from ..errors import InputError
 from .arrays import concatenate
 from .primitives import reshape, stack, zeros_like
-from .recording import as_args, leaves_like, record
-from .sweeps import adjoint_sweep, tangent_sweep
-from .tape import Traced, raw, strict_begin, strict_end
+from . import fast
+from .recording import as_args, leaves_like, record, recording_of
+from .sweeps import _counters, adjoint_sweep, tangent_sweep
+from .tape import Tape, Traced, raw, strict_begin, strict_end
+from .tree import _FLOAT64, _first
 
 
 def _argnums(argnums, n_args, name):
@@ -42,7 +44,13 @@ def value_and_grad(f, argnums=0):
         single, nums = known
         strict_begin()  # numpy's strict mode once for the recording and the sweep (it nests)
         try:
-            rec = record(f, args, nums)
+            if callable(f) and _plain_arguments(args, nums):  # record + adjoint_sweep, faster
+                value, grads = _plain_value_and_grad(f, args, nums)
+                if grads is not None:
+                    return value, grads[0] if single else grads
+                rec = value  # not the common case after all: f's recording, as record makes it
+            else:
+                rec = record(f, args, nums)
             out = rec.output_values
             if len(out) != 1 or type(out[0]) is not float and type(out[0]) is not np.float64 \
                     and np.ndim(raw(out[0])) != 0:
@@ -57,6 +65,59 @@ def value_and_grad(f, argnums=0):
         return rec.output_values[0], grads[0] if single else grads
     value_and_gradient.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
     return value_and_gradient
+
+
+def _plain_arguments(args, nums) -> bool:
+    """Whether each differentiated argument is a float64 array or a float, or a flat tuple or list
+    of them: leaves that ``record`` would take as they are, in an order ``flatten`` keeps."""
+    for a in nums:
+        arg = args[a]
+        kind = type(arg)
+        if kind is tuple or kind is list:
+            for leaf in arg:
+                if not (type(leaf) is float or type(leaf) is np.ndarray
+                        and leaf.dtype == _FLOAT64 and leaf.ndim):
+                    return False
+        elif not (kind is float or kind is np.ndarray and arg.dtype == _FLOAT64 and arg.ndim):
+            return False
+    return True
+
+
+def _plain_value_and_grad(f, args, nums):
+    """``record(f, args, nums)``, ``adjoint_sweep(..., release=True)`` and ``input_gradients`` for
+    plain arguments (:func:`_plain_arguments`) and a function that returns one traced number: the
+    same tape and the same gradients (tests/test_fast_paths.py checks it), without the steps that
+    general arguments and results need. Returns ``(value, gradients)``, or ``(recording, None)``
+    when ``f`` returned anything else (then the general path goes on from its recording)."""
+    call_args, rebuilders = list(args), []
+    with Tape() as tape:
+        for a in nums:
+            arg = args[a]
+            kind = type(arg)
+            if kind is tuple or kind is list:
+                call_args[a] = kind([tape.input(leaf) for leaf in arg])
+                rebuilders.append((a, len(arg), kind))
+            else:
+                call_args[a] = tape.input(arg)
+                rebuilders.append((a, 1, _first))
+        result = f(*call_args)
+    if not (type(result) is Traced and result.tape is tape
+            and (type(result.value) is float or type(result.value) is np.float64)):
+        return recording_of(f, args, nums, tape, result, rebuilders), None
+    for count in _counters:  # what adjoint_sweep does, for the one seed ȳ = 1
+        count.adjoint += 1
+    nodes, n = tape.nodes, tape.n_inputs
+    adjoints = [None] * len(nodes)
+    adjoints[result.index] = 1.0
+    fast.adjoint_loop(nodes, n, adjoints, True)  # release: nobody reads this tape afterwards
+    for i in range(n):  # what input_gradients does: a zero where no adjoint arrived
+        if adjoints[i] is None:
+            adjoints[i] = zeros_like(nodes[i][3])  # an input's node: never released
+    grads, start = [], 0
+    for a, count, rebuild in rebuilders:
+        grads.append(rebuild(adjoints[start:start + count]))
+        start += count
+    return result.value, tuple(grads)
 
 
 def grad(f, argnums=0):

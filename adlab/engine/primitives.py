@@ -360,7 +360,11 @@ minimum = _extremum("minimum", "min", "<", np.minimum)
 def _sum_vjp(k, g, args, out):
     x, axis, keepdims = args
     if axis is None and type(x) is np.ndarray and type(g) is float:  # the common case, plain
-        return broadcast_view(g, x.shape)
+        if x.size > 1024:
+            return broadcast_view(g, x.shape)  # a read-only view: no memory for copies of g
+        filled = np.empty(x.shape)  # a small one filled: cheaper than building a view
+        filled.fill(g)
+        return filled
     shape = np.shape(raw(x))
     if axis is not None and not keepdims:  # the summed axes back, as 1s
         axes = {a % len(shape) for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)}
@@ -427,7 +431,8 @@ def _scatter_impl(g, index, shape):
     (``x[[0, 2, 2]]``) -- and where integer arrays alone pick every element of ``g``, whose
     ``np.add.at`` (numpy 2) is as fast as checking for repeats would be, as it is on small ones."""
     result = np.zeros(shape)
-    if np.size(g) < 256 and _integer_arrays(index):  # what the test below decides for them
+    size = g.size if type(g) is np.ndarray else np.size(g)
+    if size < 256 and _integer_arrays(index):  # what the test below decides for them
         if len(index) == 2 and index[0] is _ROWS.get(len(index[0])) \
                 and index[1].shape == index[0].shape:
             result[index] = g  # x[rows(n), labels]: row i picks one element, no repeats
@@ -435,7 +440,7 @@ def _scatter_impl(g, index, shape):
             np.add.at(result, index, g)
         return result
     arrays = _index_arrays(index, shape)
-    if arrays is not None and (np.size(g) < 256 or _picked(arrays) == np.size(g)
+    if arrays is not None and (size < 256 or _picked(arrays) == size
                                or _repeats(_positions(arrays))):
         np.add.at(result, index, g)
     else:

@@ -91,22 +91,27 @@ def _plain_value_and_grad(f, args, nums):
     when ``f`` returned anything else (then the general path goes on from its recording)."""
     call_args, rebuilders = list(args), []
     with Tape() as tape:
-        for a in nums:
+        nodes = tape.nodes
+        for a in nums:  # tape.input(leaf) for each leaf, written out
             arg = args[a]
             kind = type(arg)
             if kind is tuple or kind is list:
-                call_args[a] = kind([tape.input(leaf) for leaf in arg])
+                start = len(nodes)
+                nodes.extend([(None, (), (), leaf) for leaf in arg])
+                call_args[a] = kind([Traced(tape, start + j, leaf) for j, leaf in enumerate(arg)])
                 rebuilders.append((a, len(arg), kind))
             else:
-                call_args[a] = tape.input(arg)
+                nodes.append((None, (), (), arg))
+                call_args[a] = Traced(tape, len(nodes) - 1, arg)
                 rebuilders.append((a, 1, _first))
+        tape.n_inputs = len(nodes)
         result = f(*call_args)
     if not (type(result) is Traced and result.tape is tape
             and (type(result.value) is float or type(result.value) is np.float64)):
         return recording_of(f, args, nums, tape, result, rebuilders), None
     for count in _counters:  # what adjoint_sweep does, for the one seed ȳ = 1
         count.adjoint += 1
-    nodes, n = tape.nodes, tape.n_inputs
+    n = tape.n_inputs
     adjoints = [None] * len(nodes)
     adjoints[result.index] = 1.0
     fast.adjoint_loop(nodes, n, adjoints, True)  # release: nobody reads this tape afterwards

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from .primitives import (binary, define, exp, joined_text, reshape, rows, sqrt, stack, sum,
-                         unary, unbroadcast, zeros_like)
+                         sum_, unary, unbroadcast, zeros_like)
 from .tape import NUMPY_FUNCTIONS, Traced, bind2, bindn, raw
 
 
@@ -321,13 +321,14 @@ def _indices_below(indices, n) -> bool:
     """Whether every integer in ``indices`` is in 0..n-1, without numpy's wrappers: for native
     int64 and int32, one maximum of them read as unsigned integers of the same width (a negative
     one reads as 2³¹ or more); otherwise their minimum and maximum."""
-    unsigned = _UNSIGNED.get(indices.dtype)
+    dtype = indices.dtype
+    unsigned = _U64 if dtype is _I64 else _U32 if dtype is _I32 else None  # builtin dtypes: one each
     if unsigned is not None and indices.flags.c_contiguous:
         return int(np.maximum.reduce(indices.view(unsigned), axis=None)) < n
     return 0 <= np.minimum.reduce(indices, axis=None) and np.maximum.reduce(indices, axis=None) < n
 
 
-_UNSIGNED = {np.dtype(np.int64): np.dtype(np.uint64), np.dtype(np.int32): np.dtype(np.uint32)}
+_I64, _I32, _U64, _U32 = (np.dtype(t) for t in (np.int64, np.int32, np.uint64, np.uint32))
 
 
 def cross_entropy(logits, labels):
@@ -341,7 +342,7 @@ def cross_entropy(logits, labels):
     if len(shape) not in (1, 2):
         raise InputError(f"cross_entropy needs logits of shape (batch, classes) or (classes,), "
                          f"not {shape}.")
-    logp = log_softmax(logits, axis=-1)
+    logp = logits - bindn(logsumexp_, logits, -1, True)  # log_softmax(logits, axis=-1)
     batch = shape[0] if len(shape) == 2 else 1
     plain = labels if type(labels) is np.ndarray else np.asarray(raw(labels))
     if plain.dtype.kind in "iu":
@@ -350,7 +351,7 @@ def cross_entropy(logits, labels):
                              f"shape {shape[:-1]}, got shape {plain.shape} with values "
                              f"{plain.min() if plain.size else ''}..{plain.max() if plain.size else ''}.")
         picked = logp[int(plain)] if len(shape) == 1 else logp[rows(batch), plain]
-        return -sum(picked) / float(batch)
+        return -bindn(sum_, picked, None, False) / float(batch)  # -sum(picked) / batch
     if plain.shape == shape[:-1]:
         traced = (" (ad.grad, ad.vjp and ad.reverse trace every argument as floats: keep the "
                   "labels out of the arguments, e.g. ad.vjp(lambda z: "

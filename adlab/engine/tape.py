@@ -192,7 +192,10 @@ class Traced:
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """``np.sin(x)``: the table's entry for that ufunc; comparisons read the values."""
-        entry = entry_for_ufunc(ufunc) if method == "__call__" and not kwargs else None
+        entry = None
+        if method == "__call__" and not kwargs:  # entry_for_ufunc(ufunc), its lookup written out
+            entry = _by_ufunc.get(ufunc) if _by_ufunc[None] == len(PRIMITIVES) \
+                else entry_for_ufunc(ufunc)
         if entry is not None:  # bind(entry, *inputs), by the fast paths
             if len(inputs) == 2:
                 return bind2(entry, *inputs)

@@ -369,3 +369,29 @@ def test_value_and_grad_s_short_path_hands_other_results_to_the_general_one():
     with ad.count_sweeps() as n:
         ad.grad(lambda x: ad.sum(x * x))(x)
     assert n.adjoint == 1
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from([0.0, 1.5, -2.0, 700.0, -np.inf, np.inf, np.nan]), min_size=6,
+                max_size=6), st.integers(0, 2**32 - 1))
+def test_logsumexp_without_its_finiteness_check_under_the_strict_mode_is_the_same(values, seed):
+    """In the strict mode x - max(x) raising tells a maximum that is not finite: the same results
+    and errors as the check it replaces (run under an equal np.errstate, which is not the mode)."""
+    from adlab.engine.arrays import _logsumexp_impl
+    x = np.array(values).reshape(2, 3) + np.random.default_rng(seed).normal(size=(2, 3))
+
+    def under(mode):
+        if mode == "strict":
+            strict_begin()
+            try:
+                return outcome(lambda: _logsumexp_impl(x, -1, True))
+            finally:
+                strict_end()
+        with np.errstate(divide="raise", invalid="raise", over="raise"):
+            return outcome(lambda: _logsumexp_impl(x, -1, True))
+    fast_run, checked_run = under("strict"), under("errstate")
+    assert fast_run[0] == checked_run[0]
+    if fast_run[0] == "value":
+        assert np.array_equal(fast_run[1], checked_run[1], equal_nan=True)
+    else:
+        assert fast_run[1] == checked_run[1]

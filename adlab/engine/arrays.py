@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from .primitives import (binary, define, exp, joined_text, reshape, rows, sqrt, stack, sum,
                          sum_, unary, unbroadcast, zeros_like)
-from .tape import NUMPY_FUNCTIONS, Traced, bind2, bindn, raw
+from .tape import NUMPY_FUNCTIONS, Traced, bind2, bindn, numpy_raises, raw
 
 
 def _scalar(result):
@@ -260,15 +260,23 @@ def _logsumexp_impl(x, axis, keepdims):
     if type(x) is not np.ndarray or x.dtype != np.float64:
         x = np.asarray(x, dtype=float)
     top = np.maximum.reduce(x, axis=axis, keepdims=True)  # x.max(), without its Python wrapper
-    try:  # one sum tells whether every maximum is finite (numpy raises if it overflows)
-        finite = math.isfinite(np.add.reduce(top, axis=None))
-    except FloatingPointError:
-        finite = False
-    if not finite:
-        finite = np.isfinite(top)
-        if not finite.all():  # a row of -inf (or inf) would give nan: shift it by 0 instead
-            top = np.where(finite, top, 0.0)
-    result = np.log(np.add.reduce(np.exp(x - top), axis=axis, keepdims=True))
+    shifted = None
+    if numpy_raises():  # then x - top raises where a maximum is ±inf (inf - inf): no check first
+        try:
+            shifted = x - top
+        except FloatingPointError:
+            pass  # a maximum that is not finite (or an overflow, raised again below)
+    if shifted is None:
+        try:  # one sum tells whether every maximum is finite (numpy raises if it overflows)
+            finite = math.isfinite(np.add.reduce(top, axis=None))
+        except FloatingPointError:
+            finite = False
+        if not finite:
+            finite = np.isfinite(top)
+            if not finite.all():  # a row of -inf (or inf) would give nan: shift it by 0 instead
+                top = np.where(finite, top, 0.0)
+        shifted = x - top
+    result = np.log(np.add.reduce(np.exp(shifted, out=shifted), axis=axis, keepdims=True))
     result += top
     return _scalar(result if keepdims else np.squeeze(result, axis=axis))
 

@@ -369,6 +369,12 @@ def _raise_on_errors():
     return partial(_extobj_contextvar.reset, _extobj_contextvar.set(_prepared[1]))
 
 
+def numpy_raises() -> bool:
+    """Whether numpy raises now on invalid values, division by zero and overflow as the strict mode
+    set it (False under a user's own ``np.errstate`` inside a traced function)."""
+    return _extobj_contextvar is not None and _extobj_contextvar.get() is _prepared[1]
+
+
 #: numpy ufuncs that read values and have no derivative: they give plain results.
 READ_VALUES = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
                np.isfinite, np.isnan, np.isinf, np.signbit}

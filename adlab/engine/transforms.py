@@ -14,7 +14,7 @@ from .primitives import reshape, stack, zeros_like
 from . import fast
 from .recording import as_args, leaves_like, record, recording_of
 from .sweeps import _counters, adjoint_sweep, tangent_sweep
-from .tape import Tape, Traced, raw, strict_begin, strict_end
+from .tape import Tape, Traced, active_tapes, raw, strict_begin, strict_end
 from .tree import _FLOAT64, _first
 
 
@@ -74,11 +74,11 @@ def _plain_arguments(args, nums) -> bool:
         arg = args[a]
         kind = type(arg)
         if kind is tuple or kind is list:
-            for leaf in arg:
+            for leaf in arg:  # (numpy's native float64 dtype is one object: compared by is)
                 if not (type(leaf) is float or type(leaf) is np.ndarray
-                        and leaf.dtype == _FLOAT64 and leaf.ndim):
+                        and leaf.dtype is _FLOAT64 and leaf.ndim):
                     return False
-        elif not (kind is float or kind is np.ndarray and arg.dtype == _FLOAT64 and arg.ndim):
+        elif not (kind is float or kind is np.ndarray and arg.dtype is _FLOAT64 and arg.ndim):
             return False
     return True
 
@@ -90,7 +90,10 @@ def _plain_value_and_grad(f, args, nums):
     general arguments and results need. Returns ``(value, gradients)``, or ``(recording, None)``
     when ``f`` returned anything else (then the general path goes on from its recording)."""
     call_args, rebuilders = list(args), []
-    with Tape() as tape:
+    tape = Tape()  # with Tape() as tape, inside the strict mode value_and_grad already set
+    tape.level, tape.active = len(active_tapes), True
+    active_tapes.append(tape)
+    try:
         nodes = tape.nodes
         for a in nums:  # tape.input(leaf) for each leaf, written out
             arg = args[a]
@@ -106,6 +109,9 @@ def _plain_value_and_grad(f, args, nums):
                 rebuilders.append((a, 1, _first))
         tape.n_inputs = len(nodes)
         result = f(*call_args)
+    finally:
+        active_tapes.pop() if active_tapes[-1] is tape else active_tapes.remove(tape)
+        tape.active = False
     if not (type(result) is Traced and result.tape is tape
             and (type(result.value) is float or type(result.value) is np.float64)):
         return recording_of(f, args, nums, tape, result, rebuilders), None
